@@ -1,0 +1,350 @@
+"""Reverse-mode automatic differentiation: the backpropagation engine.
+
+An op is a ``Function`` with two methods side by side:
+
+* ``forward(*arrays, **options)`` computes the result on raw backend arrays;
+* ``backward(out, grad)`` returns one gradient per input, written with Tensor
+  ops, so that the backward pass can itself be differentiated
+  (``create_graph=True``: Hessian-vector products, gradient penalties).
+
+Rules may return a gradient with the *broadcast* shape of the output; the
+engine sums it back to the input's shape (``unbroadcast``), so no rule has to.
+
+``backward`` sorts the graph with an explicit stack (no recursion limit, same
+order on every run) and visits each op once, after all its consumers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from .backend import array_module as _xp
+from .tensor import Tensor
+
+_grad_enabled = True
+_anomaly_enabled = False
+
+
+class OpError(ValueError):
+    """An op rejected its inputs; the message names the op, shapes and dtypes."""
+
+
+# ----- grad mode ------------------------------------------------------------------------
+def is_grad_enabled() -> bool:
+    return _grad_enabled
+
+
+@contextlib.contextmanager
+def set_grad_enabled(mode: bool) -> Iterator[None]:
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, bool(mode)
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Run without recording a graph (evaluation, optimizer updates).
+
+    >>> with st.no_grad():
+    ...     y = model(x)  # y.requires_grad is False
+    """
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self._previous, _grad_enabled = _grad_enabled, False
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self._previous
+
+
+class enable_grad(no_grad):
+    """Record a graph again inside a ``no_grad`` block."""
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self._previous, _grad_enabled = _grad_enabled, True
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Check every op's output and every gradient for NaN/inf and name the op that made it.
+
+    Slow (one extra pass over each array); use it to find where training blows up.
+    """
+
+    def __enter__(self) -> None:
+        global _anomaly_enabled
+        self._previous, _anomaly_enabled = _anomaly_enabled, True
+
+    def __exit__(self, *exc: object) -> None:
+        global _anomaly_enabled
+        _anomaly_enabled = self._previous
+
+
+def is_anomaly_enabled() -> bool:
+    return _anomaly_enabled
+
+
+# ----- Function: one op, forward and derivative rule together -------------------------------
+def _describe(op: str, arrays: Sequence[Any], options: dict[str, Any]) -> str:
+    shapes = ", ".join(f"{tuple(a.shape)} {a.dtype}" for a in arrays)
+    opts = "".join(f", {k}={v!r}" for k, v in options.items() if k != "out")
+    return f"{op}(inputs: {shapes}{opts})"
+
+
+class Function:
+    """Base class of every differentiable op.
+
+    >>> class Square(Function):
+    ...     def forward(self, x): return x * x
+    ...     def backward(self, out, grad): return (grad * 2 * self.parents[0],)
+    >>> Square.apply(st.tensor(3.0, requires_grad=True))
+    """
+
+    parents: tuple[Tensor, ...] | None = ()
+
+    def forward(self, *arrays: Any, **options: Any) -> Any:
+        raise NotImplementedError
+
+    def backward(self, out: Tensor, grad: Tensor) -> Any:
+        """Gradients with respect to each parent (a Tensor or None), as a tuple."""
+        raise NotImplementedError(f"{type(self).__name__} has no derivative rule")
+
+    @classmethod
+    def apply(cls, *inputs: Any, **options: Any) -> Tensor:
+        parents = _as_tensors(inputs)
+        fn = cls()
+        arrays = [p.data for p in parents]
+        try:
+            data = fn.forward(*arrays, **options)
+        except (ValueError, OpError) as e:
+            raise OpError(f"{_describe(cls.__name__, arrays, options)}: {e}") from e
+        except (TypeError, IndexError) as e:
+            raise type(e)(f"{_describe(cls.__name__, arrays, options)}: {e}") from e
+        if _anomaly_enabled:
+            _check_finite(data, f"forward of {_describe(cls.__name__, arrays, options)}")
+        requires_grad = _grad_enabled and any(p.requires_grad for p in parents)
+        out = Tensor._from_op(data, requires_grad)
+        if requires_grad:
+            fn.parents = parents
+            out._ctx = fn
+        return out
+
+    def release(self) -> None:
+        """Drop parents and saved arrays after backward; a second backward then fails clearly."""
+        self.__dict__.clear()
+        self.parents = None
+
+
+def _as_tensors(inputs: Sequence[Any]) -> tuple[Tensor, ...]:
+    """Inputs as Tensors; scalars take the dtype of the tensor they meet (NumPy's weak scalars)."""
+    if all(isinstance(x, Tensor) for x in inputs):
+        return inputs  # type: ignore[return-value]
+    ref = next((x for x in inputs if isinstance(x, Tensor)), None)
+    out = []
+    for x in inputs:
+        if isinstance(x, Tensor):
+            out.append(x)
+        elif ref is not None and isinstance(x, int | float | bool) and ref.dtype.kind in "fc":
+            xp = _xp(ref.data)
+            out.append(Tensor._from_op(xp.asarray(x, dtype=ref.dtype), False))
+        else:
+            out.append(Tensor(x))
+    return tuple(out)
+
+
+def _check_finite(array: Any, where: str) -> None:
+    if array.dtype.kind == "f" and not bool(_xp(array).isfinite(array).all()):
+        raise FloatingPointError(f"anomaly: non-finite values produced by {where}")
+
+
+# ----- the engine ---------------------------------------------------------------------------
+def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum ``grad`` back to ``shape``: the derivative of NumPy broadcasting, in one place."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1
+    )
+    summed = grad.sum(axis=axes, keepdims=True) if axes else grad
+    return summed.reshape(shape)
+
+
+def _topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
+    """Tensors that need a gradient, each after all of its parents (iterative DFS)."""
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    for root in roots:
+        stack: list[tuple[Tensor, bool]] = [(root, False)]
+        while stack:
+            t, expanded = stack.pop()
+            if expanded:
+                order.append(t)
+                continue
+            if id(t) in seen:
+                continue
+            seen.add(id(t))
+            stack.append((t, True))
+            ctx = t._ctx
+            if ctx is None:
+                continue
+            if ctx.parents is None:
+                raise RuntimeError(
+                    f"backward through a freed graph: op {type(ctx).__name__} (output shape "
+                    f"{t.shape}) released its saved tensors after an earlier backward; pass "
+                    "retain_graph=True to that earlier backward to keep them"
+                )
+            for p in reversed(ctx.parents):
+                if p.requires_grad and id(p) not in seen:
+                    stack.append((p, False))
+    return order
+
+
+def _run_backward(
+    roots: Sequence[Tensor],
+    root_grads: Sequence[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Tensor] | None = None,
+) -> dict[int, Tensor]:
+    """Propagate gradients from roots. With ``inputs``, return their gradients by id;
+    otherwise accumulate into the ``.grad`` of leaves (and of tensors that retain grad)."""
+    order = _topological_order(roots)
+    pending: dict[int, Tensor] = {}
+    for r, g in zip(roots, root_grads, strict=True):
+        pending[id(r)] = g if id(r) not in pending else pending[id(r)] + g
+    wanted = {id(t) for t in inputs} if inputs is not None else None
+    found: dict[int, Tensor] = {}
+    with set_grad_enabled(create_graph):
+        for t in reversed(order):
+            grad = pending.pop(id(t), None)
+            if grad is None:
+                continue
+            if wanted is not None:
+                if id(t) in wanted:
+                    found[id(t)] = grad
+            elif t._ctx is None or t._retain_grad:
+                _accumulate(t, grad, create_graph)
+            ctx = t._ctx
+            if ctx is None:
+                continue
+            grads = ctx.backward(t, grad)
+            if not isinstance(grads, tuple):
+                grads = (grads,)
+            for p, g in zip(ctx.parents, grads, strict=False):
+                if g is None or not p.requires_grad:
+                    continue
+                if g.shape != p.shape:
+                    g = unbroadcast(g, p.shape)
+                if g.dtype != p.dtype:
+                    g = g.astype(p.dtype)
+                if _anomaly_enabled:
+                    _check_finite(g.data, f"backward of {type(ctx).__name__}")
+                previous = pending.get(id(p))
+                pending[id(p)] = g if previous is None else previous + g
+            if not retain_graph:
+                ctx.release()
+    return found
+
+
+def _accumulate(t: Tensor, grad: Tensor, create_graph: bool) -> None:
+    if create_graph:
+        t.grad = grad if t.grad is None else t.grad + grad
+    elif t.grad is None or t.grad.shape != grad.shape:
+        # a copy: the rule's result may be shared with another tensor's gradient
+        t.grad = Tensor._from_op(grad.data.copy(), False)
+    else:
+        t.grad.data += grad.data  # accumulate in place, keeping the buffer an optimizer may hold
+
+
+def _root_grad(t: Tensor, gradient: Any) -> Tensor:
+    if gradient is None:
+        if t.size != 1:
+            raise RuntimeError(
+                f"backward: output has shape {t.shape}; a non-scalar output needs an explicit "
+                "gradient of the same shape, e.g. out.backward(st.ones_like(out))"
+            )
+        return Tensor._from_op(_xp(t.data).ones_like(t.data), False)
+    g = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=t.dtype)
+    if g.shape != t.shape:
+        raise ValueError(f"backward: gradient shape {g.shape} does not match output {t.shape}")
+    return g
+
+
+def backward(
+    tensor: Tensor,
+    gradient: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad``."""
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            f"backward: tensor of shape {tensor.shape} does not require grad (no input had "
+            "requires_grad=True, or it was computed under st.no_grad())"
+        )
+    retain = create_graph if retain_graph is None else retain_graph
+    _run_backward([tensor], [_root_grad(tensor, gradient)], retain, create_graph)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (``.grad`` is untouched).
+
+    >>> x = st.tensor(3.0, requires_grad=True)
+    >>> (dx,) = st.grad(x ** 3, x, create_graph=True)   # 3x^2 = 27
+    >>> (dxx,) = st.grad(dx, x)                        # 6x = 18
+    """
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outs)
+    for o in outs:
+        if not o.requires_grad:
+            raise RuntimeError(f"grad: output of shape {o.shape} does not require grad")
+    root_grads = [_root_grad(o, g) for o, g in zip(outs, grad_outputs, strict=True)]
+    retain = create_graph if retain_graph is None else retain_graph
+    found = _run_backward(outs, root_grads, retain, create_graph, inputs=ins)
+    result = tuple(found.get(id(t)) for t in ins)
+    if not allow_unused:
+        for i, (t, g) in enumerate(zip(ins, result, strict=True)):
+            if g is None:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
+                    "pass allow_unused=True to get None for it"
+                )
+    return result
+
+
+def hvp(
+    f: Callable[..., Tensor], inputs: Tensor | Sequence[Tensor], v: Tensor | Sequence[Tensor]
+) -> tuple[Tensor, tuple[Tensor, ...]]:
+    """Hessian-vector product: ``(f(*inputs), H v)`` by differentiating the gradient.
+
+    >>> value, (hv,) = st.autograd.hvp(lambda x: (x ** 3).sum(), x, v)  # hv = 6 x v
+    """
+    xs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    vs = [v] if isinstance(v, Tensor) else list(v)
+    xs = [x.detach().requires_grad_() for x in xs]
+    with enable_grad():
+        value = f(*xs)
+        grads = grad(value, xs, create_graph=True)
+        dot = functools.reduce(lambda a, b: a + b, [(g * w).sum() for g, w in zip(grads, vs, strict=True)])
+        hv = grad(dot, xs, allow_unused=True)
+    hv = tuple(
+        h.detach() if h is not None else Tensor(_xp(x.data).zeros_like(x.data))
+        for h, x in zip(hv, xs, strict=True)
+    )
+    return value.detach(), hv

@@ -1,0 +1,65 @@
+"""The op library: every differentiable primitive and the composites built from them.
+
+Each primitive is a ``Function`` (forward + derivative rule, side by side); each
+composite is a plain function of other ops and needs no rule of its own.
+"""
+
+from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .elementwise import (
+    abs,
+    add,
+    clip,
+    div,
+    eq,
+    exp,
+    ge,
+    gt,
+    le,
+    log,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    ne,
+    neg,
+    pow,
+    sign,
+    sqrt,
+    sub,
+    where,
+)
+from .linalg import matmul
+from .reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .shape import (
+    ToDevice,
+    broadcast_to,
+    cast,
+    cat,
+    concatenate,
+    flatten,
+    getitem,
+    index_add,
+    pad,
+    permute,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    transpose,
+    unsqueeze,
+)
+
+# Public ops that have no gradient (their results are integers or booleans).
+NON_DIFFERENTIABLE = frozenset({"argmax", "argmin", "eq", "ne", "lt", "le", "gt", "ge"})
+# Second names for the same op; tests cover the first name.
+ALIASES = {"cat": "concatenate", "permute": "transpose"}
+
+__all__ = [
+    "abs", "add", "argmax", "argmin", "broadcast_to", "cast", "cat", "clip", "concatenate",
+    "div", "elu", "eq", "exp", "flatten", "ge", "gelu", "getitem", "gt", "index_add", "le",
+    "leaky_relu", "log", "log_softmax", "logsumexp", "lt", "matmul", "max", "maximum", "mean",
+    "min", "minimum", "mul", "ne", "neg", "pad", "permute", "pow", "relu", "reshape", "sigmoid",
+    "sign", "softmax", "softplus", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum",
+    "swapaxes", "tanh", "transpose", "unsqueeze", "var", "where",
+]  # fmt: skip

@@ -1,0 +1,263 @@
+"""Elementwise ops. Each forward sits beside its derivative rule.
+
+Rules return gradients with the broadcast shape of the output; the engine
+reduces them to each input's shape (autograd.unbroadcast).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Function, OpError
+from ..backend import array_module
+from ..tensor import Tensor
+
+
+class Add(Function):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, out, g):
+        return g, g
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, out, g):
+        return g, -g
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, out, g):
+        a, b = self.parents
+        return (g * b if a.requires_grad else None), (g * a if b.requires_grad else None)
+
+
+class Div(Function):
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, out, g):
+        a, b = self.parents
+        gb = -g * a / (b * b) if b.requires_grad else None
+        return (g / b if a.requires_grad else None), gb
+
+
+class Neg(Function):
+    def forward(self, a):
+        return -a
+
+    def backward(self, out, g):
+        return -g
+
+
+class Pow(Function):
+    def forward(self, a, b):
+        return a**b
+
+    def backward(self, out, g):
+        a, b = self.parents
+        ga = g * b * a ** (b - 1) if a.requires_grad else None
+        # d(a^b)/db = a^b log a, defined for a > 0; log is taken of a safe stand-in elsewhere
+        gb = g * out * where(a > 0, a, 1.0).log() if b.requires_grad else None
+        return ga, gb
+
+
+class Exp(Function):
+    def forward(self, a):
+        return array_module(a).exp(a)
+
+    def backward(self, out, g):
+        return g * out
+
+
+class Log(Function):
+    def forward(self, a):
+        return array_module(a).log(a)
+
+    def backward(self, out, g):
+        return g / self.parents[0]
+
+
+class Sqrt(Function):
+    def forward(self, a):
+        return array_module(a).sqrt(a)
+
+    def backward(self, out, g):
+        return g * 0.5 / out
+
+
+class Abs(Function):
+    def forward(self, a):
+        return array_module(a).abs(a)
+
+    def backward(self, out, g):
+        return g * sign(self.parents[0])
+
+
+class Sign(Function):
+    """sign(x); its derivative is 0 wherever it exists."""
+
+    def forward(self, a):
+        return array_module(a).sign(a)
+
+    def backward(self, out, g):
+        return g * 0.0
+
+
+class Maximum(Function):
+    """Elementwise max; where a == b the gradient is split equally between a and b."""
+
+    def forward(self, a, b):
+        return array_module(a, b).maximum(a, b)
+
+    def backward(self, out, g):
+        a, b = self.parents
+        share = (a.data > b.data) + 0.5 * (a.data == b.data)
+        return g * share.astype(g.dtype), g * (1.0 - share).astype(g.dtype)
+
+
+class Minimum(Function):
+    """Elementwise min; where a == b the gradient is split equally between a and b."""
+
+    def forward(self, a, b):
+        return array_module(a, b).minimum(a, b)
+
+    def backward(self, out, g):
+        a, b = self.parents
+        share = (a.data < b.data) + 0.5 * (a.data == b.data)
+        return g * share.astype(g.dtype), g * (1.0 - share).astype(g.dtype)
+
+
+class Clip(Function):
+    """Clamp to [low, high]; the gradient passes where low <= x <= high."""
+
+    def forward(self, a, low=None, high=None):
+        self.low, self.high = low, high
+        return array_module(a).clip(a, low, high)
+
+    def backward(self, out, g):
+        x = self.parents[0].data
+        inside = array_module(x).ones_like(x, dtype=bool)
+        if self.low is not None:
+            inside &= x >= self.low
+        if self.high is not None:
+            inside &= x <= self.high
+        return g * inside.astype(g.dtype)
+
+
+class Where(Function):
+    """``cond ? a : b`` with a constant boolean ``cond``."""
+
+    def forward(self, a, b, cond=None):
+        self.cond = cond
+        return array_module(a, b).where(cond, a, b)
+
+    def backward(self, out, g):
+        zero = g.dtype.type(0)
+        return where(self.cond, g, zero), where(self.cond, zero, g)
+
+
+# ----- public functions ----------------------------------------------------------------------
+def add(a: Any, b: Any) -> Tensor:
+    return Add.apply(a, b)
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    return Sub.apply(a, b)
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    return Mul.apply(a, b)
+
+
+def div(a: Any, b: Any) -> Tensor:
+    return Div.apply(a, b)
+
+
+def neg(a: Any) -> Tensor:
+    return Neg.apply(a)
+
+
+def pow(a: Any, b: Any) -> Tensor:
+    return Pow.apply(a, b)
+
+
+def exp(a: Any) -> Tensor:
+    return Exp.apply(a)
+
+
+def log(a: Any) -> Tensor:
+    return Log.apply(a)
+
+
+def sqrt(a: Any) -> Tensor:
+    return Sqrt.apply(a)
+
+
+def abs(a: Any) -> Tensor:
+    return Abs.apply(a)
+
+
+def sign(a: Any) -> Tensor:
+    return Sign.apply(a)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    return Maximum.apply(a, b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    return Minimum.apply(a, b)
+
+
+def clip(a: Any, min: Any = None, max: Any = None) -> Tensor:
+    if min is None and max is None:
+        raise ValueError("clip: give at least one of min and max")
+    return Clip.apply(a, low=min, high=max)
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """Elements of ``a`` where ``cond`` is true, else of ``b``; ``cond`` gets no gradient."""
+    c = cond.data if isinstance(cond, Tensor) else cond
+    return Where.apply(a, b, cond=c)
+
+
+# ----- comparisons: boolean results, no gradient -------------------------------------------
+def _compare(name: str, a: Any, b: Any) -> Tensor:
+    x = a.data if isinstance(a, Tensor) else a
+    y = b.data if isinstance(b, Tensor) else b
+    try:
+        return Tensor._from_op(getattr(array_module(x, y), name)(x, y), False)
+    except ValueError as e:
+        shapes = f"{getattr(x, 'shape', ())} and {getattr(y, 'shape', ())}"
+        raise OpError(f"{name}: shapes {shapes}: {e}") from e
+
+
+def eq(a: Any, b: Any) -> Tensor:
+    return _compare("equal", a, b)
+
+
+def ne(a: Any, b: Any) -> Tensor:
+    return _compare("not_equal", a, b)
+
+
+def lt(a: Any, b: Any) -> Tensor:
+    return _compare("less", a, b)
+
+
+def le(a: Any, b: Any) -> Tensor:
+    return _compare("less_equal", a, b)
+
+
+def gt(a: Any, b: Any) -> Tensor:
+    return _compare("greater", a, b)
+
+
+def ge(a: Any, b: Any) -> Tensor:
+    return _compare("greater_equal", a, b)
