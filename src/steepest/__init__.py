@@ -19,7 +19,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 - the op library is the package's main namespace
 from .ops import __all__ as _ops_all
 from .random import Generator, manual_seed
-from .tensor import Tensor  # first: tensor.py then loads autograd and ops, which use it
+from .tensor import Tensor
 
 __version__ = "0.1.0"
 

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .backend import array_module as _xp
-from .tensor import Tensor
 
 _grad_enabled = True
 _anomaly_enabled = False
@@ -348,3 +347,7 @@ def hvp(
         for h, x in zip(hv, xs, strict=True)
     )
     return value.detach(), hv
+
+
+# Imported last so that either module can be imported first (tensor.py imports this one).
+from .tensor import Tensor  # noqa: E402
