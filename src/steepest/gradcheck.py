@@ -44,15 +44,14 @@ def _as_scalar_fn(fn: Callable[..., Any], inputs: Sequence[Tensor]) -> tuple[Cal
 def numerical_grad(f: Callable[[], float], x: np.ndarray, eps: float) -> np.ndarray:
     """d f / d x by central differences, perturbing ``x`` in place one element at a time."""
     grad = np.zeros(x.shape, dtype=np.float64)
-    flat = x.reshape(-1)  # a view: x must be contiguous (gradcheck makes it so)
-    for i in range(flat.size):
-        saved = flat[i]
-        flat[i] = saved + eps
+    for i in np.ndindex(x.shape):  # element by element, so non-contiguous views work too
+        saved = x[i]
+        x[i] = saved + eps
         up = f()
-        flat[i] = saved - eps
+        x[i] = saved - eps
         down = f()
-        flat[i] = saved
-        grad.reshape(-1)[i] = (up - down) / (2 * eps)
+        x[i] = saved
+        grad[i] = (up - down) / (2 * eps)
     return grad
 
 
@@ -77,12 +76,14 @@ def gradcheck(
     for i in checked:
         if inputs[i].dtype != np.float64:
             raise TypeError(f"gradcheck: input {i} is {inputs[i].dtype}; use float64 for accuracy")
-        inputs[i].data = np.ascontiguousarray(inputs[i].data)
     scalar, _ = _as_scalar_fn(fn, inputs)
 
     with autograd.enable_grad():
         out = scalar(*inputs)
-        analytic = autograd.grad(out, [inputs[i] for i in checked], allow_unused=True)
+        if out.requires_grad:
+            analytic = autograd.grad(out, [inputs[i] for i in checked], allow_unused=True)
+        else:  # the output does not depend on the inputs (e.g. the gradient of a linear map)
+            analytic = (None,) * len(checked)
 
     def value() -> float:
         # graph recording stays on: a gradgradcheck's function is itself a backward pass

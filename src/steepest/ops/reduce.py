@@ -42,8 +42,8 @@ class _Extreme(Function):
 
     def forward(self, a, axis=None, keepdims=False):
         self.axes = _normalize_axis(axis, a.ndim)
-        if a.size == 0:
-            raise ValueError(f"{self.reduce} of an empty tensor of shape {a.shape}")
+        if any(a.shape[i] == 0 for i in self.axes):
+            raise ValueError(f"{self.reduce} over an empty axis of a tensor of shape {a.shape}")
         return getattr(a, self.reduce)(axis=self.axes, keepdims=keepdims)
 
     def backward(self, out, g):
