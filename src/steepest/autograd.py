@@ -116,7 +116,11 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Any, **options: Any) -> Tensor:
-        parents = _as_tensors(inputs)
+        parents = inputs
+        for x in inputs:  # a plain loop: this is the hottest path of every op
+            if not isinstance(x, Tensor):
+                parents = _as_tensors(inputs)
+                break
         fn = cls()
         arrays = [p.data for p in parents]
         try:
@@ -127,12 +131,14 @@ class Function:
             raise type(e)(f"{_describe(cls.__name__, arrays, options)}: {e}") from e
         if _anomaly_enabled:
             _check_finite(data, f"forward of {_describe(cls.__name__, arrays, options)}")
-        requires_grad = _grad_enabled and any(p.requires_grad for p in parents)
-        out = Tensor._from_op(data, requires_grad)
-        if requires_grad:
-            fn.parents = parents
-            out._ctx = fn
-        return out
+        if _grad_enabled:
+            for p in parents:
+                if p.requires_grad:
+                    out = Tensor._from_op(data, True)
+                    fn.parents = parents
+                    out._ctx = fn
+                    return out
+        return Tensor._from_op(data, False)
 
     def release(self) -> None:
         """Drop parents and saved arrays after backward; a second backward then fails clearly."""
@@ -142,16 +148,17 @@ class Function:
 
 def _as_tensors(inputs: Sequence[Any]) -> tuple[Tensor, ...]:
     """Inputs as Tensors; scalars take the dtype of the tensor they meet (NumPy's weak scalars)."""
-    if all(isinstance(x, Tensor) for x in inputs):
-        return inputs  # type: ignore[return-value]
-    ref = next((x for x in inputs if isinstance(x, Tensor)), None)
+    ref = None
+    for x in inputs:
+        if isinstance(x, Tensor):
+            ref = x.data.dtype
+            break
     out = []
     for x in inputs:
         if isinstance(x, Tensor):
             out.append(x)
-        elif ref is not None and isinstance(x, int | float | bool) and ref.dtype.kind in "fc":
-            xp = _xp(ref.data)
-            out.append(Tensor._from_op(xp.asarray(x, dtype=ref.dtype), False))
+        elif ref is not None and ref.kind == "f" and isinstance(x, int | float):
+            out.append(Tensor._from_op(ref.type(x), False))  # a NumPy scalar: cheap
         else:
             out.append(Tensor(x))
     return tuple(out)
@@ -239,10 +246,10 @@ def _run_backward(
             for p, g in zip(ctx.parents, grads, strict=False):
                 if g is None or not p.requires_grad:
                     continue
-                if g.shape != p.shape:
-                    g = unbroadcast(g, p.shape)
-                if g.dtype != p.dtype:
-                    g = g.astype(p.dtype)
+                if g.data.shape != p.data.shape:
+                    g = unbroadcast(g, p.data.shape)
+                if g.data.dtype is not p.data.dtype and g.data.dtype != p.data.dtype:
+                    g = g.astype(p.data.dtype)
                 if _anomaly_enabled:
                     _check_finite(g.data, f"backward of {type(ctx).__name__}")
                 previous = pending.get(id(p))
@@ -340,7 +347,9 @@ def hvp(
     with enable_grad():
         value = f(*xs)
         grads = grad(value, xs, create_graph=True)
-        dot = functools.reduce(lambda a, b: a + b, [(g * w).sum() for g, w in zip(grads, vs, strict=True)])
+        dot = functools.reduce(
+            lambda a, b: a + b, [(g * w).sum() for g, w in zip(grads, vs, strict=True)]
+        )
         hv = grad(dot, xs, allow_unused=True)
     hv = tuple(
         h.detach() if h is not None else Tensor(_xp(x.data).zeros_like(x.data))

@@ -25,7 +25,9 @@ def _make(array: Any, requires_grad: bool, device: str) -> Tensor:
     return Tensor(backend.to_device(array, device), requires_grad=requires_grad)
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: str = "cpu") -> Tensor:
+def tensor(
+    data: Any, dtype: Any = None, requires_grad: bool = False, device: str = "cpu"
+) -> Tensor:
     """A new tensor holding a copy of ``data`` (Python floats become float32).
 
     >>> st.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -37,16 +39,23 @@ def _float(dtype: Any) -> np.dtype:
     return backend.default_dtype() if dtype is None else np.dtype(dtype)
 
 
-def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False, device: str = "cpu") -> Tensor:
+def zeros(
+    *shape: Any, dtype: Any = None, requires_grad: bool = False, device: str = "cpu"
+) -> Tensor:
     return _make(np.zeros(_shape(shape), _float(dtype)), requires_grad, device)
 
 
-def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, device: str = "cpu") -> Tensor:
+def ones(
+    *shape: Any, dtype: Any = None, requires_grad: bool = False, device: str = "cpu"
+) -> Tensor:
     return _make(np.ones(_shape(shape), _float(dtype)), requires_grad, device)
 
 
 def full(
-    shape: Sequence[int] | int, value: float, dtype: Any = None, requires_grad: bool = False,
+    shape: Sequence[int] | int,
+    value: float,
+    dtype: Any = None,
+    requires_grad: bool = False,
     device: str = "cpu",
 ) -> Tensor:
     shape = (shape,) if isinstance(shape, int) else shape
@@ -54,8 +63,12 @@ def full(
 
 
 def arange(
-    start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
-    requires_grad: bool = False, device: str = "cpu",
+    start: float,
+    stop: float | None = None,
+    step: float = 1,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: str = "cpu",
 ) -> Tensor:
     """Evenly spaced values; integer arguments give int64, floats the default float dtype."""
     if stop is None:
@@ -76,17 +89,25 @@ def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tens
 
 
 def rand(
-    *shape: Any, generator: Generator | None = None, dtype: Any = None,
-    requires_grad: bool = False, device: str = "cpu",
+    *shape: Any,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: str = "cpu",
 ) -> Tensor:
     """Uniform samples in [0, 1), from ``generator`` or the default one (``st.manual_seed``)."""
     g = generator_or_default(generator)
-    return _make(g.np.random(_shape(shape), dtype=np.float64).astype(_float(dtype)), requires_grad, device)
+    return _make(
+        g.np.random(_shape(shape), dtype=np.float64).astype(_float(dtype)), requires_grad, device
+    )
 
 
 def randn(
-    *shape: Any, generator: Generator | None = None, dtype: Any = None,
-    requires_grad: bool = False, device: str = "cpu",
+    *shape: Any,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: str = "cpu",
 ) -> Tensor:
     """Standard normal samples, from ``generator`` or the default one (``st.manual_seed``)."""
     g = generator_or_default(generator)

@@ -23,7 +23,7 @@ class GradcheckError(AssertionError):
 
 
 def _as_scalar_fn(fn: Callable[..., Any], inputs: Sequence[Tensor]) -> tuple[Callable, list]:
-    """Reduce any output to a scalar with fixed random weights: checks the full Jacobian's action."""
+    """Reduce any output to a scalar with fixed random weights (checks the whole Jacobian)."""
     out = fn(*inputs)
     outs = list(out) if isinstance(out, tuple | list) else [out]
     rng = np.random.default_rng(1234)
@@ -119,9 +119,12 @@ def gradgradcheck(
     scalar, _ = _as_scalar_fn(fn, inputs)
 
     def first_grad(*xs: Tensor) -> tuple[Tensor, ...]:
-        grads = autograd.grad(scalar(*xs), [xs[i] for i in checked], create_graph=True,
-                              allow_unused=True)
-        return tuple(g if g is not None else xs[i] * 0.0 for g, i in zip(grads, checked, strict=True))
+        grads = autograd.grad(
+            scalar(*xs), [xs[i] for i in checked], create_graph=True, allow_unused=True
+        )
+        return tuple(
+            g if g is not None else xs[i] * 0.0 for g, i in zip(grads, checked, strict=True)
+        )
 
     with autograd.enable_grad():
         return gradcheck(first_grad, inputs, eps=eps, atol=atol, rtol=rtol)

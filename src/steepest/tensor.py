@@ -158,7 +158,7 @@ class Tensor:
         data = backend.to_device(self.data, device)
         if data is self.data:
             return self
-        return _ops.ToDevice.apply(self, device=device)
+        return _ops.shape.ToDevice.apply(self, device=device)
 
     def astype(self, dtype: Any) -> Tensor:
         return _ops.cast(self, dtype)
@@ -307,6 +307,9 @@ class Tensor:
 
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
         return _ops.broadcast_to(self, shape)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return _ops.pow(self, exponent)
 
     def exp(self) -> Tensor:
         return _ops.exp(self)

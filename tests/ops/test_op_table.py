@@ -9,7 +9,9 @@ from op_table import CASES, Case, Sample
 import steepest as st
 from steepest import ops
 
-SAMPLES = [pytest.param(c, s, id=f"{c.name}-{i}-{s.label}") for c in CASES for i, s in enumerate(c.samples)]
+SAMPLES = [
+    pytest.param(c, s, id=f"{c.name}-{i}-{s.label}") for c in CASES for i, s in enumerate(c.samples)
+]
 
 
 def _floats(sample: Sample) -> list[np.ndarray]:
@@ -17,13 +19,18 @@ def _floats(sample: Sample) -> list[np.ndarray]:
 
 
 def _tensors(sample: Sample, requires_grad: bool) -> list:
-    return [st.Tensor(a.copy() if a.flags.c_contiguous else a, requires_grad=requires_grad)
-            if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in sample.args]
+    return [
+        st.Tensor(a.copy() if a.flags.c_contiguous else a, requires_grad=requires_grad)
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f"
+        else a
+        for a in sample.args
+    ]
 
 
 SECOND = [
     pytest.param(c, s, id=f"{c.name}-{i}")
-    for c in CASES if c.second_order
+    for c in CASES
+    if c.second_order
     for i, s in enumerate([s for s in c.samples if all(a.size > 0 for a in _floats(s))][:3])
 ]
 
@@ -71,8 +78,10 @@ def test_second_derivatives(case: Case, sample: Sample):
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_float32_in_float32_out(case: Case):
     sample = next(s for s in case.samples if all(a.size > 1 for a in _floats(s)))
-    args = [st.Tensor(a.astype(np.float32)) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
-            for a in sample.args]
+    args = [
+        st.Tensor(a.astype(np.float32)) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+        for a in sample.args
+    ]
     for out in _outputs(case.fn(*args, **sample.kwargs)):
         if case.name != "cast":
             assert out.dtype == np.float32, case.name

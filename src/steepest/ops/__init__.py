@@ -33,7 +33,6 @@ from .linalg import matmul
 from .loss import binary_cross_entropy_with_logits, cross_entropy
 from .reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from .shape import (
-    ToDevice,
     broadcast_to,
     cast,
     cat,
@@ -58,10 +57,11 @@ NON_DIFFERENTIABLE = frozenset({"argmax", "argmin", "eq", "ne", "lt", "le", "gt"
 ALIASES = {"cat": "concatenate", "permute": "transpose"}
 
 __all__ = [
-    "abs", "add", "argmax", "argmin", "binary_cross_entropy_with_logits", "broadcast_to", "cast", "cat", "clip", "concatenate",
-    "cross_entropy", "div", "dropout", "elu", "embedding", "eq", "exp", "flatten", "ge", "gelu", "getitem", "gt", "index_add", "le",
-    "leaky_relu", "log", "log_softmax", "logsumexp", "lt", "matmul", "max", "maximum", "mean",
-    "min", "minimum", "mul", "ne", "neg", "pad", "permute", "pow", "relu", "reshape", "sigmoid",
-    "sign", "softmax", "softplus", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum",
-    "swapaxes", "tanh", "transpose", "unsqueeze", "var", "where",
+    "abs", "add", "argmax", "argmin", "binary_cross_entropy_with_logits", "broadcast_to", "cast",
+    "cat", "clip", "concatenate", "cross_entropy", "div", "dropout", "elu", "embedding", "eq",
+    "exp", "flatten", "ge", "gelu", "getitem", "gt", "index_add", "le", "leaky_relu", "log",
+    "log_softmax", "logsumexp", "lt", "matmul", "max", "maximum", "mean", "min", "minimum", "mul",
+    "ne", "neg", "pad", "permute", "pow", "relu", "reshape", "sigmoid", "sign", "softmax",
+    "softplus", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "swapaxes", "tanh",
+    "transpose", "unsqueeze", "var", "where",
 ]  # fmt: skip

@@ -38,7 +38,7 @@ class Tanh(Function):
 
 
 class Softplus(Function):
-    """``log(1 + e^x)``, computed as logaddexp(0, x) so large x neither overflows nor rounds to inf."""
+    """``log(1 + e^x)`` as logaddexp(0, x): large x neither overflows nor rounds to inf."""
 
     def forward(self, a):
         return array_module(a).logaddexp(0, a)

@@ -1,4 +1,4 @@
-"""Layer primitives composed from other ops: dropout and embedding lookup (no rules of their own)."""
+"""Layer primitives composed from other ops (no rules of their own): dropout, embedding."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from ..tensor import Tensor
 from .shape import getitem
 
 
-def dropout(x: Any, p: float = 0.5, training: bool = True, generator: Generator | None = None) -> Tensor:
+def dropout(
+    x: Any, p: float = 0.5, training: bool = True, generator: Generator | None = None
+) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` (inverted
     dropout), so evaluation needs no rescaling. Identity when ``training`` is False.
 

@@ -23,11 +23,13 @@ class MatMul(Function):
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    """Matrix product with NumPy's rules: 1-D operands become a row / column and are dropped after."""
+    """Matrix product with NumPy's rules: a 1-D operand acts as a row / column, dropped after."""
     a = a if isinstance(a, Tensor) else Tensor(a)
     b = b if isinstance(b, Tensor) else Tensor(b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: operands must have >= 1 dimension, got shapes {a.shape} and {b.shape}")
+        raise ValueError(
+            f"matmul: operands must have >= 1 dimension, got shapes {a.shape} and {b.shape}"
+        )
     if a.ndim >= 2 and b.ndim >= 2:
         return MatMul.apply(a, b)
     a2 = reshape(a, (1, a.shape[0])) if a.ndim == 1 else a

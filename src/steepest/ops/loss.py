@@ -1,4 +1,4 @@
-"""Losses that need care to be stable: cross-entropy (fused) and binary cross-entropy with logits."""
+"""Losses that need care to be stable: fused cross-entropy, binary cross-entropy with logits."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ class CrossEntropy(Function):
 
         l_i = (1 - e) w_t (-log p_t) + (e / C) sum_c w_c (-log p_c),   p = softmax(z_i)
 
-    and its gradient is dl_i/dz = p ((1 - e) w_t + (e / C) sum_c w_c) - (1 - e) w_t onehot_t - (e / C) w.
+    and its gradient is
+
+        dl_i/dz = p ((1 - e) w_t + (e / C) sum_c w_c) - (1 - e) w_t onehot_t - (e / C) w.
     """
 
     def forward(self, logits, target=None, weight=None, smoothing=0.0):
@@ -67,7 +69,9 @@ def cross_entropy(
     logits = logits if isinstance(logits, Tensor) else Tensor(logits)
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"cross_entropy: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+        raise ValueError(
+            f"cross_entropy: reduction must be one of {_REDUCTIONS}, got {reduction!r}"
+        )
     if logits.ndim < 2:
         raise ValueError(f"cross_entropy: logits need shape (N, C), got {logits.shape}")
     if t.dtype.kind not in "iu":
@@ -78,7 +82,9 @@ def cross_entropy(
         logits = reshape(transpose(logits, axes), (-1, c))
         t = t.reshape(-1)
     if t.shape != (logits.shape[0],):
-        raise ValueError(f"cross_entropy: logits {logits.shape} need {logits.shape[0]} labels, got {t.shape}")
+        raise ValueError(
+            f"cross_entropy: logits {logits.shape} need {logits.shape[0]} labels, got {t.shape}"
+        )
     if t.size and (t.min() < 0 or t.max() >= c):
         raise ValueError(f"cross_entropy: labels must lie in [0, {c}), got [{t.min()}, {t.max()}]")
     if not 0.0 <= label_smoothing <= 1.0:

@@ -67,12 +67,12 @@ def sum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 def max(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Largest element(s). Where several elements tie for the max, they share the gradient equally."""
+    """Largest element(s); elements tied for the max share the gradient equally."""
     return Max.apply(a, axis=axis, keepdims=keepdims)
 
 
 def min(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Smallest element(s). Where several elements tie for the min, they share the gradient equally."""
+    """Smallest element(s); elements tied for the min share the gradient equally."""
     return Min.apply(a, axis=axis, keepdims=keepdims)
 
 
@@ -110,9 +110,14 @@ def logsumexp(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     a = a if isinstance(a, Tensor) else Tensor(a)
     peak = a.detach().max(axis, keepdims=True)  # a constant shift: the gradient is unchanged
     total = (a - peak).exp().sum(axis, keepdims=True).log() + peak
-    return total if keepdims else reshape(total, tuple(
-        n for i, n in enumerate(total.shape) if i not in _normalize_axis(axis, a.ndim)
-    ))
+    return (
+        total
+        if keepdims
+        else reshape(
+            total,
+            tuple(n for i, n in enumerate(total.shape) if i not in _normalize_axis(axis, a.ndim)),
+        )
+    )
 
 
 def argmax(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -121,7 +122,9 @@ class Pad(Function):
         return array_module(a).pad(a, pad_width, constant_values=value)
 
     def backward(self, out, g):
-        inner = tuple(slice(lo, n - hi) for (lo, hi), n in zip(self.pad_width, g.shape, strict=True))
+        inner = tuple(
+            slice(lo, n - hi) for (lo, hi), n in zip(self.pad_width, g.shape, strict=True)
+        )
         return getitem(g, inner)
 
 
@@ -169,7 +172,9 @@ def squeeze(a: Any, axis: int | Sequence[int] | None = None) -> Tensor:
         axes = {x % a.ndim for x in ((axis,) if isinstance(axis, int) else axis)}
         for x in axes:
             if a.shape[x] != 1:
-                raise ValueError(f"squeeze: axis {x} of shape {a.shape} has size {a.shape[x]}, not 1")
+                raise ValueError(
+                    f"squeeze: axis {x} of shape {a.shape} has size {a.shape[x]}, not 1"
+                )
     return reshape(a, [n for i, n in enumerate(a.shape) if i not in axes])
 
 
@@ -221,12 +226,17 @@ def split(a: Any, sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
     n = a.shape[axis]
     if isinstance(sections, int):
         if sections <= 0 or n % sections:
-            raise ValueError(f"split: axis {axis} of size {n} does not divide into {sections} parts")
+            raise ValueError(
+                f"split: axis {axis} of size {n} does not divide into {sections} parts"
+            )
         bounds = list(range(0, n + 1, n // sections))
     else:
         bounds = [0, *sections, n]
     lead = (slice(None),) * (axis % a.ndim)
-    return [getitem(a, (*lead, slice(lo, hi))) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [
+        getitem(a, (*lead, slice(lo, hi)))
+        for lo, hi in itertools.pairwise(bounds)
+    ]
 
 
 def pad(a: Any, pad_width: Sequence[tuple[int, int]] | int, value: float = 0.0) -> Tensor:

@@ -1,0 +1,95 @@
+"""Autodiff overhead per op: forward + backward of a long chain of tiny ops, and import time.
+
+Run: python bench/bench_overhead.py [--ops 20000] [--repeats 5]
+PyTorch, when importable, runs the same chain in the same process, alternating with steepest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+
+def chain_steepest(n_ops: int) -> float:
+    import steepest as st
+
+    x = st.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    start = time.perf_counter()
+    y = x
+    for i in range(n_ops // 2):  # two ops per iteration: mul, add
+        y = y * 0.999 + 0.001 * (i % 3)
+    y.sum().backward()
+    return (time.perf_counter() - start) / n_ops
+
+
+def chain_torch(n_ops: int) -> float:
+    import torch
+
+    x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    start = time.perf_counter()
+    y = x
+    for i in range(n_ops // 2):
+        y = y * 0.999 + 0.001 * (i % 3)
+    y.sum().backward()
+    return (time.perf_counter() - start) / n_ops
+
+
+def import_time(module: str, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import time; t=time.perf_counter(); import {module}; "
+                "print(time.perf_counter()-t)",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        times.append(float(out.stdout))
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--ops", type=int, default=20000)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    try:
+        import torch  # noqa: F401  (optional comparison only)
+
+        has_torch = True
+    except ImportError:
+        has_torch = False
+
+    ours, theirs = [], []
+    for _ in range(args.repeats):  # alternate so both see the same machine state
+        ours.append(chain_steepest(args.ops))
+        if has_torch:
+            theirs.append(chain_torch(args.ops))
+    print(
+        f"per-op forward+backward, chain of {args.ops} ops on a 4-element tensor (median of "
+        f"{args.repeats})"
+    )
+    print(f"  steepest: {statistics.median(ours) * 1e6:6.2f} us/op")
+    if has_torch:
+        ratio = statistics.median(ours) / statistics.median(theirs)
+        print(
+            f"  pytorch : {statistics.median(theirs) * 1e6:6.2f} us/op   "
+            f"(time ratio steepest/pytorch {ratio:.2f})"
+        )
+    print(
+        f"import steepest: {import_time('steepest', args.repeats):.3f} s; "
+        f"import numpy: {import_time('numpy', args.repeats):.3f} s"
+    )
+    if has_torch:
+        print(f"import torch: {import_time('torch', 3):.3f} s")
+
+
+if __name__ == "__main__":
+    main()
