@@ -1,0 +1,250 @@
+"""DataLoader: batches from a dataset, shuffled reproducibly, resumable mid-epoch.
+
+Batch ``b`` of epoch ``e`` is a pure function of ``(seed, e, b)``: the epoch's order
+is ``default_rng([seed, e]).permutation(n)`` and the augmentation generator of the
+batch is ``default_rng([seed, e, b])``. So the loader's whole state is four integers
+(seed, epoch, position), ``state_dict()`` is plain JSON, and a run restored from it
+yields exactly the batches the interrupted run would have.
+
+``batch_size=len(dataset)`` gives full-batch gradient descent (one batch per epoch);
+``batch_size=1`` gives stochastic gradient descent (one sample per step).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .dataset import has_batch_path
+
+Transform = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+
+
+def default_collate(samples: list[Any]) -> tuple[np.ndarray, ...]:
+    """Stack a list of samples field by field: ``[(x0, y0), (x1, y1)] -> (X, Y)``.
+
+    >>> [a.shape for a in default_collate([(np.zeros(3), 1), (np.ones(3), 0)])]
+    [(2, 3), (2,)]
+    """
+    if not samples:
+        raise ValueError("cannot collate an empty batch")
+    first = samples[0]
+    if isinstance(first, tuple | list):
+        return tuple(np.stack([np.asarray(s[k]) for s in samples]) for k in range(len(first)))
+    return (np.stack([np.asarray(s) for s in samples]),)
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in batches of ``batch_size``.
+
+    Each batch is a tuple (one entry per dataset field) of ``steepest.Tensor``
+    (``to_tensor=True``, wrapping without copying) or of NumPy arrays (``to_tensor=False``).
+
+    - Array-backed datasets (``ArrayDataset``, ``TensorDataset`` and their ``Subset``)
+      are batched with one fancy index per array; other datasets go sample by sample
+      through ``collate_fn`` (default: ``np.stack`` per field).
+    - ``shuffle``: a new permutation every epoch, reproducible from ``seed`` (or drawn
+      once from ``generator``); no seed means a random one, recorded in ``state_dict``.
+    - ``transform(x, rng)`` is applied to the first field (the inputs) of each batch,
+      with a generator specific to (seed, epoch, batch): use it for the training split.
+    - ``prefetch=k`` prepares up to ``k`` batches ahead in a background thread.
+
+    >>> loader = DataLoader(ArrayDataset(x, y), batch_size=64, shuffle=True, seed=0)
+    >>> for xb, yb in loader:
+    ...     loss = step(xb, yb)
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        seed: int | None = None,
+        generator: np.random.Generator | None = None,
+        transform: Transform | None = None,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+        prefetch: int = 0,
+        to_tensor: bool = True,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) \
+                or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        if isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 0:
+            raise ValueError(f"prefetch must be an int >= 0, got {prefetch!r}")
+        if seed is not None and generator is not None:
+            raise ValueError("pass seed or generator, not both")
+        if seed is None:
+            source = generator if generator is not None else np.random.default_rng()
+            seed = int(source.integers(0, 2**63))
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.seed = int(seed)
+        self.transform = transform
+        self.collate_fn = collate_fn
+        self.prefetch = prefetch
+        self.to_tensor = to_tensor
+        self.epoch = 0
+        self.position = 0  # batches of the current epoch already handed out
+        self._vectorized = collate_fn is None and has_batch_path(dataset)
+        self._tensor = _tensor_class() if to_tensor else None
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    # ----- order and batches: pure functions of (seed, epoch, batch index) ----------------
+    def epoch_order(self, epoch: int) -> np.ndarray | None:
+        """The sample order of ``epoch`` (``None`` means 0, 1, 2, ... without shuffling)."""
+        if not self.shuffle:
+            return None
+        return np.random.default_rng([self.seed, epoch]).permutation(len(self.dataset))
+
+    def _batch(self, order: np.ndarray | None, epoch: int, index: int) -> Any:
+        lo = index * self.batch_size
+        hi = min(lo + self.batch_size, len(self.dataset))
+        if self._vectorized:
+            fields = self.dataset.get_batch(slice(lo, hi) if order is None else order[lo:hi])
+        else:
+            ids = range(lo, hi) if order is None else order[lo:hi].tolist()
+            fields = (self.collate_fn or default_collate)([self.dataset[i] for i in ids])
+        if self.transform is not None:
+            rng = np.random.default_rng([self.seed, epoch, index])
+            fields = _map_first(fields, lambda x: self.transform(x, rng))
+        if self._tensor is not None:
+            fields = _wrap(fields, self._tensor)
+        return fields
+
+    # ----- iteration ---------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Any]:
+        if len(self) and self.position >= len(self):  # a finished epoch: start the next one
+            self.epoch, self.position = self.epoch + 1, 0
+        epoch, start = self.epoch, self.position
+        order = self.epoch_order(epoch)
+        indices = range(start, len(self))
+        batches: Iterable[Any] = (self._batch(order, epoch, b) for b in indices)
+        if self.prefetch:
+            batches = _prefetched(batches, self.prefetch)
+        try:
+            for b, batch in zip(indices, batches, strict=False):
+                self.position = b + 1
+                yield batch
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()  # stops the prefetch thread if the loop ended early
+        self.epoch, self.position = epoch + 1, 0
+
+    # ----- resumable state -----------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Where the loader is: JSON-serializable ints and bools only.
+
+        >>> state = loader.state_dict()   # e.g. saved with the model checkpoint
+        >>> loader2.load_state_dict(state)  # continues with the very next batch
+        """
+        epoch, position = self.epoch, self.position
+        if position >= len(self):
+            epoch, position = epoch + 1, 0
+        return {
+            "epoch": epoch,
+            "position": position,
+            "seed": self.seed,
+            "num_samples": len(self.dataset),
+            "batch_size": self.batch_size,
+            "shuffle": self.shuffle,
+            "drop_last": self.drop_last,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore ``state_dict()`` output; the next iteration resumes exactly there."""
+        for key in ("epoch", "position", "seed"):
+            value = state.get(key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"state[{key!r}] must be an int >= 0, got {value!r}")
+        for key, mine in (("num_samples", len(self.dataset)), ("batch_size", self.batch_size),
+                          ("shuffle", self.shuffle), ("drop_last", self.drop_last)):
+            if key in state and state[key] != mine:
+                raise ValueError(f"state was saved with {key}={state[key]!r}, "
+                                 f"this loader has {key}={mine!r}")
+        if state["position"] > len(self):
+            raise ValueError(f"position {state['position']} is beyond the {len(self)} batches")
+        self.epoch, self.position, self.seed = state["epoch"], state["position"], state["seed"]
+
+    def __repr__(self) -> str:
+        return (f"DataLoader(n={len(self.dataset)}, batch_size={self.batch_size}, "
+                f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})")
+
+
+def _tensor_class() -> type:
+    """``steepest.Tensor``, imported late so ``steepest.data`` never creates an import cycle."""
+    from steepest.tensor import Tensor
+
+    return Tensor
+
+
+def _map_first(fields: Any, fn: Callable[[Any], Any]) -> Any:
+    if isinstance(fields, tuple | list):
+        return (fn(fields[0]), *fields[1:])
+    return fn(fields)
+
+
+def _wrap(fields: Any, tensor: type) -> Any:
+    if isinstance(fields, tuple | list):
+        return tuple(_wrap(f, tensor) for f in fields)
+    if isinstance(fields, dict):
+        return {k: _wrap(v, tensor) for k, v in fields.items()}
+    return tensor(fields)
+
+
+_DONE = object()
+
+
+class _prefetched:
+    """Run ``iterable`` in a daemon thread, keeping up to ``depth`` items ready."""
+
+    def __init__(self, iterable: Iterable[Any], depth: int) -> None:
+        self._queue: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, args=(iter(iterable),), daemon=True)
+        self._thread.start()
+
+    def _put(self, item: tuple[bool, Any]) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _work(self, iterator: Iterator[Any]) -> None:
+        try:
+            for item in iterator:
+                if not self._put((True, item)):
+                    return
+            self._put((True, _DONE))
+        except BaseException as exc:  # handed to the consumer, re-raised there
+            self._put((False, exc))
+
+    def __iter__(self) -> _prefetched:
+        return self
+
+    def __next__(self) -> Any:
+        ok, item = self._queue.get()
+        if not ok:
+            self.close()
+            raise item
+        if item is _DONE:
+            self.close()
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()

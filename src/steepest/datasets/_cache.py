@@ -1,0 +1,188 @@
+"""Where datasets live on disk, and how files get there without ever being half-written.
+
+The data home is ``$STEEPEST_DATA`` if set, else ``~/.cache/steepest``; each dataset
+has its own sub-directory. Every write goes to a temporary file in the same directory,
+is flushed and fsync'd, and only then renamed over the final name with ``os.replace``
+(atomic on POSIX and Windows). A process killed mid-write leaves at most a ``.tmp-*``
+file that no loader ever reads, never a truncated file under the real name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from ._errors import ChecksumError, FormatError, SourceError
+
+DEFAULT_TIMEOUT = 10.0  # seconds; a closed network should fail fast, not hang
+_CHUNK = 1 << 20
+
+
+def data_home(cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The root directory for cached datasets.
+
+    >>> str(data_home("/tmp/my-data"))
+    '/tmp/my-data'
+    >>> root = data_home()  # $STEEPEST_DATA, else ~/.cache/steepest
+    """
+    if cache_dir is not None:
+        return Path(cache_dir).expanduser()
+    env = os.environ.get("STEEPEST_DATA")
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".cache" / "steepest"
+
+
+def dataset_dir(name: str, cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """``data_home(cache_dir) / name``, created if needed."""
+    path = data_home(cache_dir) / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """Open a temporary file next to ``path``; on success fsync it and rename it to ``path``.
+
+    If the block raises, the temporary file is removed and ``path`` is untouched.
+
+    >>> with atomic_writer("/tmp/example.bin") as f:
+    ...     _ = f.write(b"all or nothing")
+    >>> open("/tmp/example.bin", "rb").read()
+    b'all or nothing'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.tmp-{secrets.token_hex(6)}"
+    # os.open with 0o666 lets the umask decide permissions, as for any normal file
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable (not possible on every OS, hence best effort)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_sha256(path: str | os.PathLike[str], expected: str | None) -> None:
+    """Raise ``ChecksumError`` unless the file hashes to ``expected`` (``None`` skips)."""
+    if expected is None:
+        return
+    actual = sha256_file(path)
+    if actual != expected.lower():
+        raise ChecksumError(path, expected.lower(), actual)
+
+
+def download(
+    url: str,
+    dest: str | os.PathLike[str],
+    sha256: str | None,
+    timeout: float = DEFAULT_TIMEOUT,
+    opener: Callable[..., IO[bytes]] | None = None,
+) -> Path:
+    """Download ``url`` to ``dest`` atomically, verifying the SHA-256 before the rename.
+
+    Raises ``SourceError`` when the URL cannot be fetched and ``ChecksumError`` when the
+    bytes differ; in both cases ``dest`` does not appear.
+
+    >>> download("https://example.org/f.gz", "/tmp/f.gz", sha256=None)  # doctest: +SKIP
+    PosixPath('/tmp/f.gz')
+    """
+    dest = Path(dest)
+    open_url = opener or urllib.request.urlopen
+    digest = hashlib.sha256()
+    try:
+        with open_url(url, timeout=timeout) as response, atomic_writer(dest) as out:
+            while chunk := response.read(_CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+            actual = digest.hexdigest()
+            if sha256 is not None and actual != sha256.lower():
+                raise ChecksumError(url, sha256.lower(), actual)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise SourceError(url, f"download failed: {reason}") from exc
+    return dest
+
+
+ArraySpec = Mapping[str, tuple[tuple[int | None, ...], str]]
+
+
+def save_arrays(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:
+    """Write arrays to an uncompressed ``.npz`` atomically (uncompressed loads fastest)."""
+    with atomic_writer(path) as f:
+        np.savez(f, **arrays)
+
+
+def load_arrays(path: str | os.PathLike[str], spec: ArraySpec) -> dict[str, np.ndarray]:
+    """Load a cache ``.npz`` (never with pickle) and check its keys, shapes and dtypes.
+
+    ``spec`` maps each key to ``(shape, dtype)``; ``None`` in a shape matches any size.
+    Raises ``SourceError`` if the file is absent, ``FormatError`` if it is damaged.
+
+    >>> save_arrays("/tmp/c.npz", {"y": np.arange(3)})
+    >>> load_arrays("/tmp/c.npz", {"y": ((None,), "int64")})["y"]
+    array([0, 1, 2])
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(path, "not cached yet")
+    out: dict[str, np.ndarray] = {}
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = sorted(set(spec) - set(npz.files))
+            if missing:
+                raise FormatError(path, f"cache lacks arrays {missing}")
+            for key, (shape, dtype) in spec.items():
+                array = npz[key]
+                if array.dtype != np.dtype(dtype):
+                    raise FormatError(path, f"cached {key!r} has dtype {array.dtype}, want {dtype}")
+                if len(array.shape) != len(shape) or any(
+                    want is not None and got != want
+                    for got, want in zip(array.shape, shape, strict=True)
+                ):
+                    raise FormatError(path, f"cached {key!r} has shape {array.shape}, want {shape}")
+                out[key] = array
+    except FormatError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        raise FormatError(path, f"damaged cache file ({type(exc).__name__}: {exc})") from exc
+    return out
