@@ -1,0 +1,54 @@
+"""``st.nn``: modules, layers, initializers, losses and the model summary.
+
+>>> import steepest as st
+>>> model = st.nn.Sequential(st.nn.Linear(4, 16), st.nn.ReLU(), st.nn.Linear(16, 3))
+>>> logits = model(st.randn(8, 4))
+>>> loss = st.nn.functional.cross_entropy(logits, st.tensor([0, 1, 2, 0, 1, 2, 0, 1]))
+>>> loss.backward()
+"""
+
+import importlib
+from typing import Any
+
+from . import functional, init
+from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .container import ModuleDict, ModuleList, Sequential
+from .conv import Conv2d
+from .dropout import Dropout
+from .embedding import Embedding
+from .linear import Identity, Linear
+from .loss import (
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
+from .module import IncompatibleKeys, Module
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .parameter import Parameter
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d
+from .recurrent import GRU, LSTM, RNN
+from .regularization import l1_penalty, l2_penalty
+from .residual import ResidualBlock
+from .summary import LayerInfo, Summary, summary
+
+__all__ = [
+    "ELU", "GELU", "GRU", "LSTM", "RNN", "AdaptiveAvgPool2d", "AvgPool2d", "BCEWithLogitsLoss",
+    "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss", "Dropout", "Embedding", "Flatten",
+    "HuberLoss", "Identity", "IncompatibleKeys", "KLDivLoss", "L1Loss", "LayerInfo", "LayerNorm",
+    "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict",
+    "ModuleList", "NLLLoss", "Parameter", "ReLU", "ResidualBlock", "Sequential", "Sigmoid",
+    "SmoothL1Loss", "Softmax", "Softplus", "Summary", "Tanh", "functional", "init", "l1_penalty",
+    "l2_penalty", "summary", "utils",
+]  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    # nn/utils.py (gradient clipping) belongs to the optimizer work; loaded on first use
+    if name == "utils":
+        return importlib.import_module(f"{__name__}.utils")
+    raise AttributeError(f"module 'steepest.nn' has no attribute {name!r}")

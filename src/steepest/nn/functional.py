@@ -1,0 +1,209 @@
+"""``st.nn.functional``: the linear map and the losses, as plain functions of tensors.
+
+Every loss takes ``reduction``: ``"mean"`` (the default), ``"sum"`` or ``"none"``
+(one value per element or example). All are stable for inputs of +-1e4: no
+overflow, no NaN, no RuntimeWarning. Cross-entropy and binary cross-entropy use
+the fused ops in ``steepest.ops``; the rest are composed from Tensor ops and need
+no derivative rule of their own.
+
+Activations, dropout, convolution and pooling are the ops of ``steepest.ops``,
+reachable here too (``F.relu``, ``F.conv2d``, ...) so PyTorch-style code reads the same.
+
+>>> import steepest.nn.functional as F
+>>> loss = F.cross_entropy(model(x), labels, label_smoothing=0.1)
+>>> loss.backward()
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import ops
+from ..tensor import Tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+# Ops of steepest.ops that PyTorch code calls through F; resolved at call time (see __getattr__).
+_FROM_OPS = frozenset({
+    "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
+    "dropout", "embedding", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
+})  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_OPS:
+        return getattr(ops, name)
+    raise AttributeError(f"module 'steepest.nn.functional' has no attribute {name!r}")
+
+
+# ----- helpers ---------------------------------------------------------------------------------
+def _as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    dtype = like.dtype if like is not None else None
+    return Tensor(np.asarray(x, dtype=dtype) if dtype is not None else x)
+
+
+def _check_reduction(name: str, reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(losses: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return losses
+    return losses.sum() if reduction == "sum" else losses.mean()
+
+
+def _pair(name: str, input: Any, target: Any, reduction: str) -> tuple[Tensor, Tensor]:
+    """Input and target as tensors of the same shape (a silent broadcast is a classic bug)."""
+    _check_reduction(name, reduction)
+    x = _as_tensor(input)
+    y = _as_tensor(target, like=x)
+    if x.shape != y.shape:
+        raise ValueError(
+            f"{name}: input {x.shape} and target {y.shape} must have the same shape "
+            "(reshape one of them; broadcasting here is usually a bug)"
+        )
+    return x, y
+
+
+# ----- linear ----------------------------------------------------------------------------------
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``x W^T + b`` for ``W`` of shape (out, in); ``x`` may have any leading dimensions."""
+    out = x @ weight.T
+    return out if bias is None else out + bias
+
+
+# ----- regression losses -----------------------------------------------------------------------
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error: ``l_i = (x_i - y_i)^2``.
+
+    >>> F.mse_loss(st.tensor([1.0, 2.0]), st.tensor([0.0, 0.0]))  # (1 + 4) / 2
+    tensor(2.5)
+    """
+    x, y = _pair("mse_loss", input, target, reduction)
+    d = x - y
+    return _reduce(d * d, reduction)
+
+
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean absolute error: ``l_i = |x_i - y_i|`` (subgradient 0 at equality)."""
+    x, y = _pair("l1_loss", input, target, reduction)
+    return _reduce((x - y).abs(), reduction)
+
+
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """Huber loss: ``0.5 d^2`` where ``|d| <= delta``, ``delta (|d| - 0.5 delta)`` beyond,
+    with ``d = x - y``.
+
+    Written as ``0.5 q^2 + delta (|d| - q)`` with ``q = min(|d|, delta)``: one expression, no
+    branch, and nothing squared beyond ``delta`` (no overflow for large errors).
+    """
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    x, y = _pair("huber_loss", input, target, reduction)
+    a = (x - y).abs()
+    q = ops.minimum(a, delta)
+    return _reduce(0.5 * q * q + delta * (a - q), reduction)
+
+
+def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """Smooth L1: ``0.5 d^2 / beta`` where ``|d| < beta``, ``|d| - 0.5 beta`` beyond; equal to
+    ``huber_loss(delta=beta) / beta``, and to ``l1_loss`` when ``beta = 0``."""
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    return huber_loss(input, target, reduction, delta=beta) * (1.0 / beta)
+
+
+# ----- classification losses -------------------------------------------------------------------
+def cross_entropy(
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+) -> Tensor:
+    """Softmax cross-entropy of logits (N, C) or (N, C, d...) against integer labels.
+
+    With class weights ``w`` and smoothing ``e``, example i with label t costs
+    ``(1 - e) w_t (-log p_t) + (e / C) sum_c w_c (-log p_c)`` with ``p = softmax(x_i)``;
+    ``"mean"`` divides the sum by ``sum_i w_{t_i}`` (by N without weights), as PyTorch does.
+    """
+    return ops.cross_entropy(
+        input, target, weight=weight, label_smoothing=label_smoothing, reduction=reduction
+    )
+
+
+def nll_loss(input: Any, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities (N, C) or (N, C, d...): ``l_i = -w_t x_{i,t}``.
+
+    ``"mean"`` divides by the summed weights of the labels, as in ``cross_entropy``;
+    ``nll_loss(log_softmax(x), t)`` equals ``cross_entropy(x, t)``.
+    """
+    _check_reduction("nll_loss", reduction)
+    x = _as_tensor(input)
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if x.ndim < 2:
+        raise ValueError(f"nll_loss: input needs shape (N, C), got {x.shape}")
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: target must hold integer class labels, got {t.dtype}")
+    c = x.shape[1]
+    if x.ndim > 2:  # class axis last, then one row per position
+        x = x.permute((0, *range(2, x.ndim), 1)).reshape(-1, c)
+        t = t.reshape(-1)
+    if t.shape != (x.shape[0],):
+        raise ValueError(f"nll_loss: input {x.shape} needs {x.shape[0]} labels, got {t.shape}")
+    if t.size and (t.min() < 0 or t.max() >= c):
+        raise ValueError(f"nll_loss: labels must lie in [0, {c}), got [{t.min()}, {t.max()}]")
+    picked = x[np.arange(x.shape[0]), t]
+    if weight is None:
+        return _reduce(-picked, reduction)
+    w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    if w.shape != (c,):
+        raise ValueError(f"nll_loss: weight needs shape ({c},), got {w.shape}")
+    w_t = w[t].astype(x.dtype)
+    losses = -picked * w_t
+    if reduction == "mean":
+        return losses.sum() * (1.0 / float(w_t.sum()))
+    return _reduce(losses, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Any, target: Any, pos_weight: Any = None, reduction: str = "mean"
+) -> Tensor:
+    """Sigmoid then binary cross-entropy, fused so it never takes log(0):
+
+    ``l_i = -[p y_i log s(x_i) + (1 - y_i) log(1 - s(x_i))]`` with ``p = pos_weight`` (1 if None),
+    a weight on the positive class (broadcast over the last axis, one per class).
+    """
+    x, y = _pair("binary_cross_entropy_with_logits", input, target, reduction)
+    pw = None if pos_weight is None else _as_tensor(pos_weight, like=x)
+    return ops.binary_cross_entropy_with_logits(x, y, pos_weight=pw, reduction=reduction)
+
+
+def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL divergence ``KL(target || q)`` with ``input = log q`` (log-probabilities), as PyTorch:
+
+    ``l_i = y_i (log y_i - x_i)`` (0 where y_i = 0), or ``e^{y_i} (y_i - x_i)`` when
+    ``log_target``. ``"mean"`` averages over all elements; ``"batchmean"`` divides the sum by
+    the batch size, which is the KL divergence per example.
+    """
+    if reduction not in (*_REDUCTIONS, "batchmean"):
+        raise ValueError(
+            f"kl_div: reduction must be one of {(*_REDUCTIONS, 'batchmean')}, got {reduction!r}"
+        )
+    x, y = _pair("kl_div", input, target, "none")
+    if log_target:
+        losses = y.exp() * (y - x)
+    else:
+        # y log y with 0 log 0 = 0: the log is taken of a stand-in 1 where y = 0
+        safe = ops.where(y.data > 0, y, 1.0)
+        losses = y * safe.log() - y * x
+    if reduction == "batchmean":
+        return losses.sum() * (1.0 / x.shape[0]) if x.ndim else losses.sum()
+    return _reduce(losses, reduction)
