@@ -88,16 +88,16 @@ def write_wheel(path: Path, arrays: dict, train_csv: bytes | None = None,
                 test_csv: bytes | None = None) -> Path:
     """A minimal, pip-acceptable wheel carrying the CSV files (optionally replaced)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    train = train_csv if train_csv is not None else csv_bytes(arrays["x_train"], arrays["y_train"])
-    test = test_csv if test_csv is not None else csv_bytes(arrays["x_test"], arrays["y_test"])
+    train = csv_bytes(arrays["x_train"], arrays["y_train"]) if train_csv is None else train_csv
+    test = csv_bytes(arrays["x_test"], arrays["y_test"]) if test_csv is None else test_csv
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("tinymnist/__init__.py", "")
         z.writestr(MEMBERS["train"], train)
         z.writestr(MEMBERS["test"], test)
         z.writestr("tinymnist-0.1.3.dist-info/METADATA",
                    "Metadata-Version: 2.1\nName: tinymnist\nVersion: 0.1.3\n")
-        z.writestr("tinymnist-0.1.3.dist-info/WHEEL",
-                   "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        z.writestr("tinymnist-0.1.3.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: test\n"
+                   "Root-Is-Purelib: true\nTag: py3-none-any\n")
         z.writestr("tinymnist-0.1.3.dist-info/RECORD", "")
     return path
 

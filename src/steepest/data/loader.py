@@ -53,9 +53,10 @@ class DataLoader:
       with a generator specific to (seed, epoch, batch): use it for the training split.
     - ``prefetch=k`` prepares up to ``k`` batches ahead in a background thread.
 
+    >>> x, y = np.zeros((1000, 20), np.float32), np.arange(1000) % 3
     >>> loader = DataLoader(ArrayDataset(x, y), batch_size=64, shuffle=True, seed=0)
-    >>> for xb, yb in loader:
-    ...     loss = step(xb, yb)
+    >>> len(loader), [tuple(t.shape) for t in next(iter(loader))]  # Tensors (64, 20), (64,)
+    (16, [(64, 20), (64,)])
     """
 
     def __init__(
@@ -145,8 +146,9 @@ class DataLoader:
     def state_dict(self) -> dict[str, Any]:
         """Where the loader is: JSON-serializable ints and bools only.
 
-        >>> state = loader.state_dict()   # e.g. saved with the model checkpoint
-        >>> loader2.load_state_dict(state)  # continues with the very next batch
+        >>> loader = DataLoader(ArrayDataset(np.arange(10)), batch_size=4, seed=0)
+        >>> _ = next(iter(loader)); loader.state_dict()["position"]  # one batch handed out
+        1
         """
         epoch, position = self.epoch, self.position
         if position >= len(self):

@@ -7,8 +7,9 @@ are drawn as arrays and applied with broadcasting, index maps and fancy indexing
 Augment the training split only; evaluate on unmodified data.
 
 >>> augment = Compose([RandomCrop(28, padding=2), RandomHorizontalFlip(), Normalize(0.13, 0.31)])
->>> x = to_float_nchw(x_train_uint8[:64])            # (64, 1, 28, 28) in [0, 1]
->>> xa = augment(x, np.random.default_rng(0))
+>>> x = to_float_nchw(np.zeros((64, 28, 28), np.uint8))  # (64, 1, 28, 28) in [0, 1]
+>>> augment(x, np.random.default_rng(0)).shape
+(64, 1, 28, 28)
 """
 
 from __future__ import annotations
@@ -243,27 +244,47 @@ class RandomAffine:
     def __call__(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         x = _check(x, type(self).__name__)
         n, _, h, w = x.shape
-        angle = np.deg2rad(rng.uniform(-self.degrees, self.degrees, n))
-        shear = np.deg2rad(rng.uniform(-self.shear, self.shear, n))
+        angle = rng.uniform(-self.degrees, self.degrees, n)
+        shear = rng.uniform(-self.shear, self.shear, n)
         zoom = rng.uniform(*self.scale, n) if self.scale else np.ones(n)
         if self.translate:
             ty = rng.uniform(-self.translate[0], self.translate[0], n) * h
             tx = rng.uniform(-self.translate[1], self.translate[1], n) * w
         else:
             ty = tx = np.zeros(n)
-        # forward map on (x, y) = (col, row): A = zoom * R(angle) @ Shear_x(shear)
-        cos, sin, tan = np.cos(angle), np.sin(angle), np.tan(shear)
-        a00, a01 = cos, cos * tan - sin
-        a10, a11 = sin, sin * tan + cos
-        det = (a00 * a11 - a01 * a10) * zoom
-        i00, i01, i10, i11 = a11 / det, -a01 / det, -a10 / det, a00 / det  # A^-1
-        cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
-        rows, cols = np.mgrid[0:h, 0:w].astype(np.float64)
-        dy = rows[None] - cy - ty[:, None, None]
-        dx = cols[None] - cx - tx[:, None, None]
-        src_x = i00[:, None, None] * dx + i01[:, None, None] * dy + cx
-        src_y = i10[:, None, None] * dx + i11[:, None, None] * dy + cy
-        return _sample(x, src_y, src_x, self.fill, self.interpolation)
+        return affine(x, angle, (ty, tx), zoom, shear, self.fill, self.interpolation)
+
+
+def affine(x: np.ndarray, angle: np.ndarray, translate: tuple[np.ndarray, np.ndarray],
+           zoom: np.ndarray, shear: np.ndarray, fill: float = 0.0,
+           interpolation: str = "bilinear") -> np.ndarray:
+    """Apply a per-image affine map (angles in degrees, counter-clockwise; shift in pixels).
+
+    The forward map on pixel coordinates p = (col, row) about the centre c is
+    ``p' = zoom * R(angle) Shear_x(shear) (p - c) + c + t``; each output pixel is read
+    from the input at the inverse image of its position.
+
+    >>> x, zero, one = np.arange(9.0).reshape(1, 1, 3, 3), np.zeros(1), np.ones(1)
+    >>> affine(x, 90 * one, (zero, zero), one, zero, interpolation="nearest")[0, 0].tolist()
+    [[2.0, 5.0, 8.0], [1.0, 4.0, 7.0], [0.0, 3.0, 6.0]]
+    """
+    x = _check(x, "affine")
+    h, w = x.shape[2:]
+    # image rows grow downwards, so a counter-clockwise turn on screen is -angle in (col, row)
+    theta, sh = -np.deg2rad(angle), np.deg2rad(shear)
+    ty, tx = translate
+    cos, sin, tan = np.cos(theta), np.sin(theta), np.tan(sh)
+    a00, a01 = cos, cos * tan - sin
+    a10, a11 = sin, sin * tan + cos
+    det = (a00 * a11 - a01 * a10) * zoom
+    i00, i01, i10, i11 = a11 / det, -a01 / det, -a10 / det, a00 / det  # (zoom * A)^-1
+    cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
+    rows, cols = np.mgrid[0:h, 0:w].astype(np.float64)
+    dy = rows[None] - cy - np.asarray(ty, np.float64)[:, None, None]
+    dx = cols[None] - cx - np.asarray(tx, np.float64)[:, None, None]
+    src_x = i00[:, None, None] * dx + i01[:, None, None] * dy + cx
+    src_y = i10[:, None, None] * dx + i11[:, None, None] * dy + cy
+    return _sample(x, src_y, src_x, fill, interpolation)
 
 
 class RandomRotation(RandomAffine):
