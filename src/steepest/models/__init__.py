@@ -1,0 +1,33 @@
+"""``st.models``: ready-made networks, by class or by name.
+
+=============  ===============================================================  ==========
+name           model                                                            input
+=============  ===============================================================  ==========
+mlp            ``MLP``: widths, activation, dropout, batch norm configurable     features
+lenet5         ``LeNet5`` (LeCun et al., 1998)                                   image
+mnist_cnn      ``MnistCNN``: conv32-conv64-maxpool-dropout-fc128-dropout-fc      image
+resnet         ``ResNet`` for 32x32 images, ResNet-8 by default (``blocks=1``)   image
+resnet20       ``ResNet(blocks=3)``: the paper's ResNet-20                       image
+fasttext       ``FastText``: mean of hashed n-gram embeddings, then linear       tokens
+text_cnn       ``TextCNN`` (Kim, 2014): convolutions over time, max-pooled       tokens
+text_lstm      ``LSTMClassifier``: the LSTM's last hidden state, then linear     tokens
+autoencoder    ``Autoencoder``: mirrored MLPs, output shaped like the input      features
+=============  ===============================================================  ==========
+
+>>> model = st.models.get("mlp", in_features=784, hidden=(512, 256), num_classes=10)
+>>> st.models.names()
+>>> model = st.models.for_data("lenet5", input_shape=(1, 28, 28), num_classes=10)
+"""
+
+from .autoencoder import Autoencoder
+from .lenet import LeNet5
+from .mlp import MLP
+from .mnist_cnn import MnistCNN
+from .registry import ModelSpec, accepts, for_data, get, names, register, spec
+from .resnet import ResNet
+from .text import FastText, LSTMClassifier, TextCNN
+
+__all__ = [
+    "MLP", "Autoencoder", "FastText", "LSTMClassifier", "LeNet5", "MnistCNN", "ModelSpec",
+    "ResNet", "TextCNN", "accepts", "for_data", "get", "names", "register", "spec",
+]  # fmt: skip
