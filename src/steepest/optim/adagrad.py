@@ -45,7 +45,8 @@ class Adagrad(Optimizer):
     def check(self, group: dict[str, Any]) -> None:
         super().check(group)
         check_number("Adagrad", "lr_decay", group["lr_decay"], 0.0)
-        check_number("Adagrad", "initial_accumulator_value", group["initial_accumulator_value"], 0.0)
+        initial = group["initial_accumulator_value"]
+        check_number("Adagrad", "initial_accumulator_value", initial, 0.0)
         check_number("Adagrad", "eps", group["eps"], 0.0, low_open=True)
 
     def slots(self, group: dict[str, Any]) -> dict[str, float]:

@@ -19,7 +19,7 @@ class Adam(Optimizer):
                (1 - \eta\lambda)\, p_{t-1} \text{ instead}) \\
         m_t &= m_{t-1} + (1 - \beta_1)(d_t - m_{t-1}) \\
         v_t &= \beta_2 v_{t-1} + (1 - \beta_2) d_t^2 \\
-        \hat v_t &= \max(\hat v_{t-1}, v_t) \ \ (\text{amsgrad}), \qquad v_t \ \ (\text{otherwise}) \\
+        \hat v_t &= \max(\hat v_{t-1}, v_t) \ (\text{amsgrad}), \quad v_t \ (\text{otherwise}) \\
         p_t &= p_{t-1} - \frac{\eta}{1 - \beta_1^t} \cdot
                \frac{m_t}{\sqrt{\hat v_t} / \sqrt{1 - \beta_2^t} + \epsilon}
 
@@ -43,7 +43,9 @@ class Adam(Optimizer):
         *,
         transforms: Sequence[Transform] = (),
     ) -> None:
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        defaults = dict(
+            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+        )
         super().__init__(params, defaults, [*transforms, self._decay()])
 
     def check(self, group: dict[str, Any]) -> None:

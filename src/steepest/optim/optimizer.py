@@ -101,7 +101,7 @@ class Optimizer:
         defaults: dict[str, Any],
         transforms: Sequence[Transform] = (),
     ) -> None:
-        if isinstance(params, Tensor) or isinstance(params, dict):
+        if isinstance(params, (Tensor, dict)):
             raise TypeError(
                 f"{self._name}: params must be an iterable of Tensors or of param-group dicts, "
                 f"got a {type(params).__name__}; wrap a single tensor in a list"
@@ -288,7 +288,7 @@ class Optimizer:
     # ----- state --------------------------------------------------------------------------
     @property
     def state(self) -> dict[Tensor, dict[str, Any]]:
-        """Per-parameter state: scalars and views of the flat slots (``opt.state[w]["exp_avg"]``)."""
+        """Per-parameter state: scalars and views of the flat slots, ``opt.state[w]["exp_avg"]``."""
         return {
             p: b.export(i, copy=False)
             for gi in range(len(self.param_groups))
@@ -325,7 +325,9 @@ class Optimizer:
         name = self._name
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
             keys = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict)
-            raise ValueError(f"{name}.load_state_dict: expected keys 'state' and 'param_groups', got {keys}")
+            raise ValueError(
+                f"{name}.load_state_dict: expected keys 'state' and 'param_groups', got {keys}"
+            )
         saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
@@ -390,7 +392,9 @@ class Optimizer:
         arrays = {k: v for k, v in entry.items() if k not in self.scalar_state}
         unknown = sorted(set(arrays) - set(self.all_slots))
         if unknown:
-            raise ValueError(f"{where}: unknown state {unknown}; {self._name} keeps {list(self.all_slots)}")
+            raise ValueError(
+                f"{where}: unknown state {unknown}; {self._name} keeps {list(self.all_slots)}"
+            )
         absent = sorted(needed - set(arrays))
         if absent:
             raise ValueError(f"{where} lacks {absent}")

@@ -12,6 +12,7 @@ to a thread costs tens of microseconds.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +47,7 @@ def split(lo: int, hi: int) -> list[tuple[int, int]]:
         return [(lo, hi)]
     step = -(-(hi - lo) // pieces // _ALIGN) * _ALIGN
     bounds = [*range(lo, hi, step), hi]
-    return list(zip(bounds[:-1], bounds[1:], strict=True))
+    return list(itertools.pairwise(bounds))
 
 
 def run(tasks: Sequence[Callable[[], None]], sizes: Sequence[int]) -> None:

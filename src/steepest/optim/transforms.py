@@ -112,7 +112,7 @@ class DecoupledWeightDecay(Transform):
 
 
 class L1Penalty(Transform):
-    r"""Adds the subgradient of :math:`l_1 \|p\|_1`: :math:`d \leftarrow d + l_1\,\mathrm{sign}(p)`."""
+    r"""The subgradient of :math:`l_1 \|p\|_1`: :math:`d \leftarrow d + l_1 \mathrm{sign}(p)`."""
 
     def __init__(self, l1: float = 0.0) -> None:
         self.hyperparameters = {"l1": l1}
