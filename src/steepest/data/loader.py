@@ -72,8 +72,11 @@ class DataLoader:
         prefetch: int = 0,
         to_tensor: bool = True,
     ) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) \
-                or batch_size < 1:
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, int | np.integer)
+            or batch_size < 1
+        ):
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         if isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 0:
             raise ValueError(f"prefetch must be an int >= 0, got {prefetch!r}")
@@ -169,18 +172,25 @@ class DataLoader:
             value = state.get(key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"state[{key!r}] must be an int >= 0, got {value!r}")
-        for key, mine in (("num_samples", len(self.dataset)), ("batch_size", self.batch_size),
-                          ("shuffle", self.shuffle), ("drop_last", self.drop_last)):
+        for key, mine in (
+            ("num_samples", len(self.dataset)),
+            ("batch_size", self.batch_size),
+            ("shuffle", self.shuffle),
+            ("drop_last", self.drop_last),
+        ):
             if key in state and state[key] != mine:
-                raise ValueError(f"state was saved with {key}={state[key]!r}, "
-                                 f"this loader has {key}={mine!r}")
+                raise ValueError(
+                    f"state was saved with {key}={state[key]!r}, this loader has {key}={mine!r}"
+                )
         if state["position"] > len(self):
             raise ValueError(f"position {state['position']} is beyond the {len(self)} batches")
         self.epoch, self.position, self.seed = state["epoch"], state["position"], state["seed"]
 
     def __repr__(self) -> str:
-        return (f"DataLoader(n={len(self.dataset)}, batch_size={self.batch_size}, "
-                f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})")
+        return (
+            f"DataLoader(n={len(self.dataset)}, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})"
+        )
 
 
 def _tensor_class() -> type:

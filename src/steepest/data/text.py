@@ -77,8 +77,10 @@ class Vocabulary:
         counts: Counter[str] = Counter()
         for doc in documents:
             counts.update(doc)
-        ranked = sorted((t for t, c in counts.items() if c >= min_freq and t not in specials),
-                        key=lambda t: (-counts[t], t))
+        ranked = sorted(
+            (t for t, c in counts.items() if c >= min_freq and t not in specials),
+            key=lambda t: (-counts[t], t),
+        )
         if max_size is not None:
             if max_size < len(specials):
                 raise ValueError(f"max_size {max_size} < the {len(specials)} special tokens")
@@ -178,8 +180,9 @@ def bag_of_words(
     return _count_matrix(row, flat, len(lengths), num_words, binary, dtype)
 
 
-def _count_matrix(row: np.ndarray, col: np.ndarray, n: int, width: int, binary: bool,
-                  dtype: Any) -> np.ndarray:
+def _count_matrix(
+    row: np.ndarray, col: np.ndarray, n: int, width: int, binary: bool, dtype: Any
+) -> np.ndarray:
     ok = (col >= 0) & (col < width)
     counts = np.bincount(row[ok] * width + col[ok], minlength=n * width)
     out = counts.reshape(n, width)

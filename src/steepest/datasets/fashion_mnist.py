@@ -14,8 +14,16 @@ import os
 from ._idx_dataset import IdxDatasetSpec, IdxFile, Splits, load_idx_dataset
 
 CLASS_NAMES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 
 MIRRORS = (
@@ -27,22 +35,30 @@ DEBIAN_DIR = "/usr/share/datasets/fashion-mnist"
 
 FILES = (
     IdxFile(
-        "x_train", "train-images-idx3-ubyte", (60000, 28, 28),
+        "x_train",
+        "train-images-idx3-ubyte",
+        (60000, 28, 28),
         sha256="c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
         gz_sha256="3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
     ),
     IdxFile(
-        "y_train", "train-labels-idx1-ubyte", (60000,),
+        "y_train",
+        "train-labels-idx1-ubyte",
+        (60000,),
         sha256="bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
         gz_sha256="a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
     ),
     IdxFile(
-        "x_test", "t10k-images-idx3-ubyte", (10000, 28, 28),
+        "x_test",
+        "t10k-images-idx3-ubyte",
+        (10000, 28, 28),
         sha256="5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
         gz_sha256="346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
     ),
     IdxFile(
-        "y_test", "t10k-labels-idx1-ubyte", (10000,),
+        "y_test",
+        "t10k-labels-idx1-ubyte",
+        (10000,),
         sha256="0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
         gz_sha256="67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
     ),

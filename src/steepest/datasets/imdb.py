@@ -118,8 +118,9 @@ def load_data(
     train_tokens = [tokenize(t) for t in train_texts]
     index = word_index(train_tokens, min_freq=min_freq)
     out = []
-    for i, (tokens, y) in enumerate(((train_tokens, y_train),
-                                     ([tokenize(t) for t in test_texts], y_test))):
+    for i, (tokens, y) in enumerate(
+        ((train_tokens, y_train), ([tokenize(t) for t in test_texts], y_test))
+    ):
         seqs = _encode(tokens, index, num_words, skip_top, start_char, oov_char, index_from)
         if seed is not None:  # same permutation for texts and labels; split-specific stream
             order = np.random.default_rng([seed, i]).permutation(len(seqs))
@@ -164,8 +165,15 @@ def word_index(documents: list[list[str]], min_freq: int = 1) -> dict[str, int]:
     return {w: r for r, w in enumerate(ranked, start=1)}
 
 
-def _encode(docs: list[list[str]], index: dict[str, int], num_words: int | None, skip_top: int,
-            start_char: int | None, oov_char: int, index_from: int) -> list[np.ndarray]:
+def _encode(
+    docs: list[list[str]],
+    index: dict[str, int],
+    num_words: int | None,
+    skip_top: int,
+    start_char: int | None,
+    oov_char: int,
+    index_from: int,
+) -> list[np.ndarray]:
     out = []
     for tokens in docs:
         ranks = np.fromiter((index.get(t, 0) for t in tokens), dtype=np.int64, count=len(tokens))
@@ -184,8 +192,9 @@ def _unpack(arrays: dict[str, np.ndarray]) -> Texts:
         blob = arrays[f"{split}_text"].tobytes()
         ends = arrays[f"{split}_ends"]
         starts = np.concatenate(([0], ends[:-1]))
-        texts = [blob[s:e].decode("utf-8") for s, e in zip(starts.tolist(), ends.tolist(),
-                                                             strict=True)]
+        texts = [
+            blob[s:e].decode("utf-8") for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
+        ]
         result.append((texts, arrays[f"{split}_labels"].astype(np.int64)))
     return result[0], result[1]
 
@@ -194,8 +203,11 @@ def _from_cache(cache: Path, official: bool) -> dict[str, np.ndarray]:
     n = _OFFICIAL_COUNT if official else None
     spec: dict[str, tuple[tuple[int | None, ...], str]] = {}
     for split in ("train", "test"):
-        spec |= {f"{split}_text": ((None,), "uint8"), f"{split}_ends": ((n,), "int64"),
-                 f"{split}_labels": ((n,), "uint8")}
+        spec |= {
+            f"{split}_text": ((None,), "uint8"),
+            f"{split}_ends": ((n,), "int64"),
+            f"{split}_labels": ((n,), "uint8"),
+        }
     arrays = load_arrays(cache, spec)
     for split in ("train", "test"):
         ends, labels = arrays[f"{split}_ends"], arrays[f"{split}_labels"]
@@ -208,8 +220,9 @@ def _from_cache(cache: Path, official: bool) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _from_download(dest: Path, sha256: str | None, official: bool,
-                   allowed: bool) -> dict[str, np.ndarray]:
+def _from_download(
+    dest: Path, sha256: str | None, official: bool, allowed: bool
+) -> dict[str, np.ndarray]:
     if not dest.is_file():
         if not allowed:
             raise SourceError(URL, "not downloaded yet and download=False")
@@ -225,8 +238,9 @@ def _from_path(path: Path, sha256: str | None, official: bool) -> dict[str, np.n
     return read_archive(path, sha256, official)
 
 
-def read_archive(archive: Path, sha256: str | None = SHA256,
-                 official: bool = True) -> dict[str, np.ndarray]:
+def read_archive(
+    archive: Path, sha256: str | None = SHA256, official: bool = True
+) -> dict[str, np.ndarray]:
     """Verify ``aclImdb_v1.tar.gz`` and read its labelled reviews into the cache layout.
 
     Raises ``ChecksumError``, ``TruncatedError``/``FormatError`` for a damaged archive,
@@ -246,8 +260,9 @@ def read_archive(archive: Path, sha256: str | None = SHA256,
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise DecodeError(where, f"not valid UTF-8 at byte {exc.start} "
-                                     f"({data[exc.start:exc.start + 4]!r})") from exc
+            raise DecodeError(
+                where, f"not valid UTF-8 at byte {exc.start} ({data[exc.start : exc.start + 4]!r})"
+            ) from exc
         reviews[split].append((label, int(review_id), data))
     arrays: dict[str, np.ndarray] = {}
     for split, items in reviews.items():

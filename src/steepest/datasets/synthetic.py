@@ -25,8 +25,9 @@ def _split_counts(n_samples: int, n_classes: int) -> np.ndarray:
     return counts
 
 
-def spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
-            seed: Seed = None) -> tuple[np.ndarray, np.ndarray]:
+def spirals(
+    n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: Seed = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Interleaved spiral arms, one per class; not linearly separable (CS231n classic).
 
     >>> x, y = spirals(300, n_classes=3, seed=0)
@@ -43,8 +44,9 @@ def spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
     return x.astype(np.float32), y.astype(np.int64)
 
 
-def moons(n_samples: int = 200, noise: float = 0.1,
-          seed: Seed = None) -> tuple[np.ndarray, np.ndarray]:
+def moons(
+    n_samples: int = 200, noise: float = 0.1, seed: Seed = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (the scikit-learn ``make_moons`` layout).
 
     >>> x, y = moons(100, noise=0.0, seed=0)
@@ -55,18 +57,25 @@ def moons(n_samples: int = 200, noise: float = 0.1,
     n_outer, n_inner = _split_counts(n_samples, 2)
     t_outer = np.linspace(0.0, np.pi, n_outer)
     t_inner = np.linspace(0.0, np.pi, n_inner)
-    x = np.concatenate([
-        np.stack([np.cos(t_outer), np.sin(t_outer)], axis=1),
-        np.stack([1.0 - np.cos(t_inner), 0.5 - np.sin(t_inner)], axis=1),
-    ])
+    x = np.concatenate(
+        [
+            np.stack([np.cos(t_outer), np.sin(t_outer)], axis=1),
+            np.stack([1.0 - np.cos(t_inner), 0.5 - np.sin(t_inner)], axis=1),
+        ]
+    )
     x += rng.normal(0.0, noise, x.shape)
     y = np.repeat([0, 1], [n_outer, n_inner])
     return x.astype(np.float32), y.astype(np.int64)
 
 
-def blobs(n_samples: int = 300, centers: int | np.ndarray = 3, n_features: int = 2,
-          cluster_std: float = 1.0, center_box: tuple[float, float] = (-10.0, 10.0),
-          seed: Seed = None) -> tuple[np.ndarray, np.ndarray]:
+def blobs(
+    n_samples: int = 300,
+    centers: int | np.ndarray = 3,
+    n_features: int = 2,
+    cluster_std: float = 1.0,
+    center_box: tuple[float, float] = (-10.0, 10.0),
+    seed: Seed = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Isotropic Gaussian clusters, one per class; centers random in ``center_box`` or given.
 
     >>> x, y = blobs(90, centers=np.array([[0.0, 0.0], [5.0, 5.0]]), seed=0)
@@ -85,8 +94,9 @@ def blobs(n_samples: int = 300, centers: int | np.ndarray = 3, n_features: int =
     return x.astype(np.float32), y.astype(np.int64)
 
 
-def xor(n_samples: int = 200, noise: float = 0.1,
-        seed: Seed = None) -> tuple[np.ndarray, np.ndarray]:
+def xor(
+    n_samples: int = 200, noise: float = 0.1, seed: Seed = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Points in the square [-1, 1]^2, label 1 where exactly one coordinate is positive.
 
     Labels come from the clean points; ``noise`` then jitters the inputs.
@@ -102,8 +112,13 @@ def xor(n_samples: int = 200, noise: float = 0.1,
     return x.astype(np.float32), y.astype(np.int64)
 
 
-def regression(n_samples: int = 200, n_features: int = 1, noise: float = 0.1,
-               kind: str = "sine", seed: Seed = None) -> tuple[np.ndarray, np.ndarray]:
+def regression(
+    n_samples: int = 200,
+    n_features: int = 1,
+    noise: float = 0.1,
+    kind: str = "sine",
+    seed: Seed = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Noisy regression targets ``y = f(x) + noise * N(0, 1)`` with ``x`` uniform in [-3, 3].
 
     ``kind="sine"``: ``f(x) = sum_j sin(x_j)``; ``kind="linear"``: ``f(x) = x @ w + b``
