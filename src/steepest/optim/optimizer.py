@@ -246,6 +246,7 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         work: list[tuple[Chunk, dict[str, Any], Any]] = []
+        runs: list[tuple[FlatBucket, int, int, int]] = []  # bucket, lo, hi, first work item
         for gi, group in enumerate(self.param_groups):
             try:
                 synced = [(b, b.sync()) for b in self._group_buckets(gi)]
@@ -256,11 +257,14 @@ class Optimizer:
                 for lo, hi, state in b.runs(has_grad):
                     state["step"] += 1
                     k = self.coefficients(group, state)
+                    runs.append((b, lo, hi, len(work)))
                     work.extend((b.chunk(a, z), group, k) for a, z in parallel.split(lo, hi))
-        self._execute(work)
+        self._execute(work, runs)
         return loss
 
-    def _execute(self, work: list[tuple[Chunk, dict[str, Any], Any]]) -> None:
+    def _execute(
+        self, work: list[tuple[Chunk, dict[str, Any], Any]], runs: list[tuple[Any, ...]]
+    ) -> None:
         """Transforms then the rule on every chunk; a global transform (a norm over all
         gradients) splits the work into stages so it sees the gradients as they stand."""
         if not work:
@@ -269,7 +273,13 @@ class Optimizer:
         for j, t in enumerate(self.transforms):
             if t.is_global:
                 self._stage(work, self.transforms[start:j], rule=False)
-                t.prepare([c for c, _, _ in work])
+                # whole runs, not thread chunks: the result must not depend on the thread count
+                grads = []
+                for b, lo, hi, first in runs:
+                    c = work[first][0]
+                    raw = c.d is c.g
+                    grads.append(c.d if c.hi == hi else (b.grad if raw else b.scratch(0))[lo:hi])
+                t.prepare(grads)
                 start = j
         self._stage(work, self.transforms[start:], rule=True)
 
@@ -384,9 +394,11 @@ class Optimizer:
             if s not in entry:
                 raise ValueError(f"{where} lacks {s!r}")
             value = entry[s]
-            if isinstance(init, bool) != isinstance(value, bool | np.bool_) or not isinstance(
-                value, numbers.Real
-            ):
+            kind = bool if isinstance(init, bool) else int if isinstance(init, int) else float
+            ok = isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+            if kind is float:
+                ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            if not ok or (kind is int and value < 0):
                 raise ValueError(f"{where}: {s!r} should be like {init!r}, got {value!r}")
         needed = set(self.slots(group))
         arrays = {k: v for k, v in entry.items() if k not in self.scalar_state}

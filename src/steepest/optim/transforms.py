@@ -60,8 +60,9 @@ def _non_negative(group: dict[str, Any], key: str, owner: str) -> None:
 class Transform:
     """Base class. ``hyperparameters`` become param-group defaults; ``apply`` edits one chunk.
 
-    A transform with ``is_global = True`` first sees every chunk of the step in ``prepare``
-    (e.g. to compute a norm over all parameters), then ``apply`` runs per chunk.
+    A transform with ``is_global = True`` first sees the effective gradients of the whole
+    step in ``prepare`` (e.g. to compute a norm over all parameters), then ``apply`` runs
+    per chunk.
     """
 
     hyperparameters: dict[str, Any] = {}
@@ -70,8 +71,8 @@ class Transform:
     def check(self, group: dict[str, Any], owner: str) -> None:
         """Raise ValueError if this transform's hyperparameters in ``group`` are invalid."""
 
-    def prepare(self, chunks: list[Chunk]) -> None:
-        """Global transforms: look at the effective gradients of the whole step."""
+    def prepare(self, grads: list[Any]) -> None:
+        """Global transforms: look at the effective gradients (flat arrays) of the step."""
 
     def apply(self, c: Chunk, group: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -143,8 +144,8 @@ class ClipGradNorm(Transform):
         self.last_norm = float("nan")
         self._coef = 1.0
 
-    def prepare(self, chunks: list[Chunk]) -> None:
-        self.last_norm = global_norm((c.d for c in chunks), self.norm_type)
+    def prepare(self, grads: list[Any]) -> None:
+        self.last_norm = global_norm(grads, self.norm_type)
         self._coef = self.max_norm / (self.last_norm + 1e-6)
 
     def apply(self, c: Chunk, group: dict[str, Any]) -> None:
