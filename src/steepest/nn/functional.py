@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from ..backend import array_module
 from ..tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -171,13 +172,15 @@ def nll_loss(input: Any, target: Any, weight: Any = None, reduction: str = "mean
         raise ValueError(f"nll_loss: input {x.shape} needs {x.shape[0]} labels, got {t.shape}")
     if t.size and (t.min() < 0 or t.max() >= c):
         raise ValueError(f"nll_loss: labels must lie in [0, {c}), got [{t.min()}, {t.max()}]")
-    picked = x[np.arange(x.shape[0]), t]
+    xp = array_module(x.data)
+    t = xp.asarray(t)  # on the input's device
+    picked = x[xp.arange(x.shape[0]), t]
     if weight is None:
         return _reduce(-picked, reduction)
     w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
     if w.shape != (c,):
         raise ValueError(f"nll_loss: weight needs shape ({c},), got {w.shape}")
-    w_t = w[t].astype(x.dtype)
+    w_t = xp.asarray(w)[t].astype(x.dtype)
     losses = -picked * w_t
     if reduction == "mean":
         return losses.sum() * (1.0 / float(w_t.sum()))

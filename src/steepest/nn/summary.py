@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..autograd import no_grad
-from ..backend import default_dtype
+from ..backend import default_dtype, to_device
 from ..random import Generator
 from ..tensor import Tensor
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
@@ -166,10 +166,11 @@ def summary(model: Module, input_shape: tuple[int, ...] | Tensor, dtype: Any = N
         x = input_shape
     else:
         shape = tuple(int(n) for n in input_shape)
+        first = next(model.parameters(), None)
         if dtype is None:
-            dtype = next((p.dtype for p in model.parameters()), default_dtype())
+            dtype = default_dtype() if first is None else first.dtype
         draws = Generator(0).np.standard_normal(shape)  # its own generator: global stream untouched
-        x = Tensor(draws.astype(dtype))
+        x = Tensor(to_device(draws.astype(dtype), "cpu" if first is None else first.device))
     rows = _walk(model, "", 0, {id(model)})
     calls: dict[int, tuple[tuple[int, ...], Any]] = {}
 
