@@ -7,10 +7,7 @@
 >>> loss.backward()
 """
 
-import importlib
-from typing import Any
-
-from . import functional, init
+from . import functional, init, utils
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
@@ -46,9 +43,3 @@ __all__ = [
     "l2_penalty", "summary", "utils",
 ]  # fmt: skip
 
-
-def __getattr__(name: str) -> Any:
-    # nn/utils.py (gradient clipping) belongs to the optimizer work; loaded on first use
-    if name == "utils":
-        return importlib.import_module(f"{__name__}.utils")
-    raise AttributeError(f"module 'steepest.nn' has no attribute {name!r}")
