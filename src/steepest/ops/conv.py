@@ -1,0 +1,235 @@
+"""2-D convolution (NCHW, PyTorch semantics) and its two gradients, each an op of its own.
+
+    y[n, o, h, w] = b[o] + sum_{c,i,j} x_pad[n, c0 + c, s_h h + d_h i, s_w w + d_w j] W[o, c, i, j]
+
+where c runs over the C_in/groups channels of output channel o's group, which starts at input
+channel c0 = (o // (C_out/groups)) (C_in/groups). y is linear in x and in W, so both
+gradients are again convolutions:
+
+* dL/dx = conv2d_input_grad(dL/dy, W): a transposed convolution (col2im of W^T dL/dy);
+* dL/dW = conv2d_weight_grad(x, dL/dy): a correlation of the input with the output gradient.
+
+Each of the three is a Function whose derivative rule calls the other two, so derivatives of
+any order work (gradient penalties, Hessian-vector products). The kernels are in _im2col.py.
+
+>>> x = st.randn(8, 3, 32, 32)
+>>> w = st.randn(16, 3, 3, 3, requires_grad=True)
+>>> y = st.conv2d(x, w, padding=1)  # (8, 16, 32, 32)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Function
+from ..backend import array_module
+from ..tensor import Tensor
+from . import _im2col
+from ._im2col import ConvParams, Geometry
+
+_DEFAULT = ConvParams()
+
+def _geometry(x_shape: tuple[int, ...], kernel_hw: tuple[int, int], p: ConvParams) -> Geometry:
+    n, c, h, w = x_shape
+    return Geometry(n, c, h, w, kernel_hw[0], kernel_hw[1], p)
+
+
+class Conv2d(Function):
+    """y = conv2d(x, W) (+ b); the rule hands off to the two gradient ops."""
+
+    def forward(self, x, weight, bias=None, params=_DEFAULT):
+        self.params = params
+        g = _geometry(x.shape, weight.shape[2:], params)
+        return _im2col.forward(array_module(x), x, weight, bias, g)
+
+    def backward(self, out, grad):
+        x, weight, *rest = self.parents
+        gx = gw = gb = None
+        if x.requires_grad:
+            gx = conv2d_input_grad(grad, weight, x.shape[2:], self.params)
+        if weight.requires_grad:
+            gw = conv2d_weight_grad(x, grad, weight.shape[2:], self.params)
+        if rest and rest[0].requires_grad:
+            gb = grad.sum(axis=(0, 2, 3))
+        return gx, gw, gb
+
+
+class Conv2dInputGrad(Function):
+    """dx = conv2d_input_grad(dy, W), linear in dy and in W: the transposed convolution."""
+
+    def forward(self, grad, weight, input_hw=(1, 1), params=_DEFAULT):
+        self.params = params
+        n, c_in = grad.shape[0], weight.shape[1] * params.groups
+        g = _geometry((n, c_in, *input_hw), weight.shape[2:], params)
+        return _im2col.input_grad(array_module(grad, weight), grad, weight, g)
+
+    def backward(self, out, dx_bar):
+        grad, weight = self.parents
+        # <dx_bar, A(dy, W)> = <conv2d(dx_bar, W), dy> = <W, conv2d_weight_grad(dx_bar, dy)>
+        g_grad = _conv(dx_bar, weight, None, self.params) if grad.requires_grad else None
+        g_weight = None
+        if weight.requires_grad:
+            g_weight = conv2d_weight_grad(dx_bar, grad, weight.shape[2:], self.params)
+        return g_grad, g_weight
+
+
+class Conv2dWeightGrad(Function):
+    """dW = conv2d_weight_grad(x, dy), linear in x and in dy: a correlation of the two."""
+
+    def forward(self, x, grad, kernel_hw=(1, 1), params=_DEFAULT):
+        self.params = params
+        g = _geometry(x.shape, kernel_hw, params)
+        return _im2col.weight_grad(array_module(x, grad), x, grad, g)
+
+    def backward(self, out, dw_bar):
+        x, grad = self.parents
+        # <dw_bar, B(x, dy)> = <conv2d(x, dw_bar), dy> = <x, conv2d_input_grad(dy, dw_bar)>
+        g_x = conv2d_input_grad(grad, dw_bar, x.shape[2:], self.params) if x.requires_grad else None
+        g_grad = _conv(x, dw_bar, None, self.params) if grad.requires_grad else None
+        return g_x, g_grad
+
+
+def _conv(x: Tensor, weight: Tensor, bias: Tensor | None, params: ConvParams) -> Tensor:
+    if bias is None:
+        return Conv2d.apply(x, weight, params=params)
+    return Conv2d.apply(x, weight, bias, params=params)
+
+
+# ----- argument handling ---------------------------------------------------------------------
+def _pair(name: str, op: str, value: Any, minimum: int) -> tuple[int, int]:
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, int) and v >= minimum for v in pair):
+        bound = "positive" if minimum > 0 else "non-negative"
+        raise ValueError(f"{op}: {name} must be a {bound} int or a pair of them, got {value!r}")
+    return pair  # type: ignore[return-value]
+
+
+def _padding(op: str, padding: Any, kernel_hw: tuple[int, int], dilation: tuple[int, int],
+             stride: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right); 'same' puts the odd pixel at the bottom/right, as PyTorch."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding != "same":
+            raise ValueError(
+                f"{op}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}"
+            )
+        if stride != (1, 1):
+            raise ValueError(f"{op}: padding='same' needs stride 1, got stride={stride}")
+        total = [d * (k - 1) for d, k in zip(dilation, kernel_hw, strict=True)]
+        return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
+    ph, pw = _pair("padding", op, padding, 0)
+    return (ph, ph, pw, pw)
+
+
+def _as_tensor(a: Any) -> Tensor:
+    return a if isinstance(a, Tensor) else Tensor(a)
+
+
+def _check_window(op: str, x_shape: tuple[int, ...], kernel_hw: tuple[int, int], params: ConvParams,
+                  what: str = "kernel") -> None:
+    g = _geometry(x_shape, kernel_hw, params)
+    for name, size, k, d, padded in (("height", g.h, g.kh, params.dilation[0], g.hp),
+                                     ("width", g.w, g.kw, params.dilation[1], g.wp)):
+        span = d * (k - 1) + 1
+        if span > padded:
+            raise ValueError(
+                f"{op}: {what} {name} {k} (dilation {d}: span {span}) is larger than the padded "
+                f"input {name} {padded} (input {tuple(x_shape)}, {size} + padding)"
+            )
+
+
+def _check_conv(x: Tensor, weight: Tensor, bias: Tensor | None, params: ConvParams) -> None:
+    op = "conv2d"
+    if x.ndim != 4:
+        raise ValueError(f"{op}: input must be (N, C, H, W) or (C, H, W), got shape {x.shape}")
+    if weight.ndim != 4:
+        raise ValueError(
+            f"{op}: weight must be (C_out, C_in/groups, kh, kw), got shape {weight.shape}"
+        )
+    groups = params.groups
+    c_in, c_out = x.shape[1], weight.shape[0]
+    if c_in % groups or c_out % groups:
+        raise ValueError(
+            f"{op}: groups={groups} must divide input channels {c_in} (input {x.shape}) and "
+            f"output channels {c_out} (weight {weight.shape})"
+        )
+    if weight.shape[1] * groups != c_in:
+        raise ValueError(
+            f"{op}: input {x.shape} has {c_in} channels but weight {weight.shape} with "
+            f"groups={groups} expects {weight.shape[1] * groups}"
+        )
+    if bias is not None and bias.shape != (c_out,):
+        raise ValueError(
+            f"{op}: bias must have shape ({c_out},) for weight {weight.shape}, got {bias.shape}"
+        )
+    for t, name in ((x, "input"), (weight, "weight"), (bias, "bias")):
+        if t is not None and (t.dtype.kind != "f" or t.dtype != x.dtype):
+            raise TypeError(
+                f"{op}: input, weight and bias must share one float dtype, got {name} {t.dtype} "
+                f"(input {x.dtype}, weight {weight.dtype})"
+            )
+    _check_window(op, x.shape, weight.shape[2:], params)
+
+
+def conv_params(op: str, kernel_hw: tuple[int, int], stride: Any, padding: Any, dilation: Any,
+                groups: int) -> ConvParams:
+    """Validated ConvParams from PyTorch-style arguments (ints or pairs, 'same'/'valid')."""
+    s = _pair("stride", op, stride, 1)
+    d = _pair("dilation", op, dilation, 1)
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    return ConvParams(s, _padding(op, padding, kernel_hw, d, s), d, groups)
+
+
+# ----- public functions ----------------------------------------------------------------------
+def conv2d(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] | str = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D cross-correlation of x (N, C_in, H, W) with weight (C_out, C_in/groups, kh, kw).
+
+    Output (N, C_out, Ho, Wo), Ho = floor((H + 2 p_h - d_h (kh - 1) - 1) / s_h) + 1 (same for W).
+    ``padding`` may be 'same' (stride 1; an odd total goes to the bottom/right) or 'valid'.
+    ``groups`` splits the channels into independent convolutions (groups = C_in: depthwise).
+    An unbatched (C, H, W) input gives a (C_out, Ho, Wo) output.
+
+    >>> x = st.randn(2, 4, 8, 8)
+    >>> w = st.randn(6, 2, 3, 3, requires_grad=True)
+    >>> st.conv2d(x, w, stride=2, padding=1, groups=2).shape  # (2, 6, 4, 4)
+    """
+    x, weight = _as_tensor(x), _as_tensor(weight)
+    bias = None if bias is None else _as_tensor(bias)
+    if x.ndim == 3:
+        return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
+    kernel_hw = tuple(weight.shape[2:]) if weight.ndim == 4 else (1, 1)
+    params = conv_params("conv2d", kernel_hw, stride, padding, dilation, groups)
+    _check_conv(x, weight, bias, params)
+    return _conv(x, weight, bias, params)
+
+
+def conv2d_input_grad(
+    grad: Any, weight: Any, input_hw: tuple[int, int], params: ConvParams
+) -> Tensor:
+    """dL/dx of ``conv2d`` for an input of spatial size ``input_hw``, given dL/dy: the transposed
+    convolution of ``grad`` (N, C_out, Ho, Wo) with ``weight``. Differentiable in both.
+
+    >>> p = ConvParams(padding=(1, 1, 1, 1))
+    >>> dx = conv2d_input_grad(dy, w, (8, 8), p)  # (N, C_in, 8, 8)
+    """
+    return Conv2dInputGrad.apply(grad, weight, input_hw=tuple(input_hw), params=params)
+
+
+def conv2d_weight_grad(x: Any, grad: Any, kernel_hw: tuple[int, int], params: ConvParams) -> Tensor:
+    """dL/dW of ``conv2d`` given its input ``x`` and dL/dy ``grad``: the correlation of the two,
+    shape (C_out, C_in/groups, kh, kw). Differentiable in both.
+
+    >>> p = ConvParams()
+    >>> dw = conv2d_weight_grad(x, dy, (3, 3), p)
+    """
+    return Conv2dWeightGrad.apply(x, grad, kernel_hw=tuple(kernel_hw), params=params)

@@ -1,0 +1,266 @@
+"""2-D pooling (NCHW, PyTorch semantics): max_pool2d, avg_pool2d, adaptive_avg_pool2d.
+
+The window at output (h, w) reads x_pad[s_h h + d_h i, s_w w + d_w j] at kernel offset (i, j);
+for each offset these reads form one strided view of the input, win_ij (N, C, Ho, Wo).
+Every op here is a loop over the kh*kw offsets of elementwise work on those views: NumPy's own
+reductions over small window axes run ~50x slower than this loop.
+
+Two linear ops carry the derivative rules, each the adjoint of the other:
+
+    window_gather(x)  = scale * sum_ij mask_ij * win_ij(x)        (N, C, H, W) -> (N, C, Ho, Wo)
+    window_scatter(g) = sum_ij scatter_ij(mask_ij * scale * g)     (N, C, Ho, Wo) -> (N, C, H, W)
+
+avg_pool2d is window_gather with scale 1/(kh kw) and no mask; max_pool2d's derivative is
+window_scatter with mask_ij = [win_ij == max]. Ties: where several elements of a window equal
+the max, they share its gradient equally (scale = 1 / their count), as st.max does; PyTorch
+instead gives it all to the first one. Either is a valid subgradient.
+
+>>> x = st.randn(8, 16, 28, 28)
+>>> st.max_pool2d(x, 2).shape       # (8, 16, 14, 14)
+>>> st.avg_pool2d(x, 3, stride=1, padding=1).shape  # (8, 16, 28, 28)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import array_module
+from ..tensor import Tensor
+from ._im2col import ConvParams, Geometry, as_strided
+from .conv import _check_window, _pair
+from .linalg import matmul
+
+
+# ----- raw-array helpers ----------------------------------------------------------------------
+def _windows(xp: Any, x: Any, g: Geometry, writeable: bool = False) -> Any:
+    """Offset-major window view (kh, kw, N, C, Ho, Wo) of x (N, C, Hp, Wp), x already padded."""
+    sn, sc, sh, sw = x.strides
+    (dh, dw), (st_h, st_w) = g.p.dilation, g.p.stride
+    shape = (g.kh, g.kw, g.n, g.c, g.ho, g.wo)
+    strides = (dh * sh, dw * sw, sn, sc, st_h * sh, st_w * sw)
+    return as_strided(xp, x, shape, strides, writeable)
+
+
+def _padded(xp: Any, x: Any, g: Geometry, pad_value: float) -> Any:
+    top, bottom, left, right = g.p.padding
+    if top == bottom == left == right == 0:
+        return x
+    out = xp.full((g.n, g.c, g.hp, g.wp), pad_value, dtype=x.dtype)
+    out[:, :, top : top + g.h, left : left + g.w] = x
+    return out
+
+
+def _overlapping(g: Geometry) -> bool:
+    """Do two windows share an input element (so scattered gradients must add up)?"""
+    span_h = g.p.dilation[0] * (g.kh - 1) + 1
+    span_w = g.p.dilation[1] * (g.kw - 1) + 1
+    dilated = g.p.dilation != (1, 1)
+    return dilated or g.p.stride[0] < span_h or g.p.stride[1] < span_w
+
+
+def _is_number(a: Any) -> bool:
+    return isinstance(a, int | float)
+
+
+def _offsets(g: Geometry) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(g.kh) for j in range(g.kw)]
+
+
+class WindowGather(Function):
+    """y = scale * sum_ij mask_ij * win_ij(x); the adjoint of WindowScatter."""
+
+    def forward(self, x, geometry=None, scale=1.0, mask=None):
+        self.geometry, self.scale, self.mask = geometry, scale, mask
+        xp = array_module(x)
+        win = _windows(xp, _padded(xp, x, geometry, 0.0), geometry)
+        out = None
+        for i, j in _offsets(geometry):
+            term = win[i, j] if mask is None else mask[i, j] * win[i, j]
+            if out is None:
+                out = xp.array(term, order="K", copy=True)  # keep the input's memory order
+            else:
+                out += term
+        if not (_is_number(scale) and scale == 1.0):
+            out *= scale  # a Python float keeps the array's dtype
+        return out
+
+    def backward(self, out, grad):
+        return window_scatter(grad, self.geometry, self.scale, self.mask)
+
+
+class WindowScatter(Function):
+    """dx = sum_ij scatter_ij(mask_ij * scale * g); the adjoint of WindowGather."""
+
+    def forward(self, grad, geometry=None, scale=1.0, mask=None):
+        self.geometry, self.scale, self.mask = geometry, scale, mask
+        g = geometry
+        xp = array_module(grad)
+        scaled = grad * scale
+        dx = xp.zeros((g.n, g.c, g.hp, g.wp), grad.dtype)
+        win = _windows(xp, dx, g, writeable=True)
+        overlapping = _overlapping(g)
+        for i, j in _offsets(g):
+            if mask is None:
+                term = scaled
+            elif overlapping:
+                term = mask[i, j] * scaled
+            else:  # disjoint windows: write straight into dx, no temporary
+                xp.multiply(mask[i, j], scaled, out=win[i, j])
+                continue
+            if overlapping:
+                win[i, j] += term
+            else:
+                win[i, j] = term
+        top, _, left, _ = g.p.padding
+        return dx[:, :, top : top + g.h, left : left + g.w]
+
+    def backward(self, out, grad):
+        return window_gather(grad, self.geometry, self.scale, self.mask)
+
+
+class MaxPool2d(Function):
+    """y = max_ij win_ij(x) (padding counts as -inf); the rule scatters g to the maxima."""
+
+    def forward(self, x, geometry=None):
+        self.geometry = geometry
+        xp = array_module(x)
+        win = _windows(xp, _padded(xp, x, geometry, -np.inf), geometry)
+        out = xp.array(win[0, 0], order="K", copy=True)
+        for i, j in _offsets(geometry)[1:]:
+            xp.maximum(out, win[i, j], out=out)
+        return out
+
+    def backward(self, out, grad):
+        g = self.geometry
+        x = self.parents[0].data
+        xp = array_module(x)
+        win = _windows(xp, _padded(xp, x, g, -np.inf), g)
+        mask = xp.empty((g.kh, g.kw, g.n, g.c, g.ho, g.wo), dtype=bool)
+        count = xp.zeros(out.shape, dtype=x.dtype)
+        for i, j in _offsets(g):
+            xp.equal(win[i, j], out.data, out=mask[i, j])
+            count += mask[i, j]
+        xp.maximum(count, 1, out=count)  # an all-NaN window has no max: it gets no gradient
+        return window_scatter(grad, g, 1.0 / count, mask)
+
+
+def window_gather(x: Any, geometry: Geometry, scale: Any = 1.0, mask: Any = None) -> Tensor:
+    return WindowGather.apply(x, geometry=geometry, scale=scale, mask=mask)
+
+
+def window_scatter(grad: Any, geometry: Geometry, scale: Any = 1.0, mask: Any = None) -> Tensor:
+    return WindowScatter.apply(grad, geometry=geometry, scale=scale, mask=mask)
+
+
+# ----- argument handling ---------------------------------------------------------------------
+def _pool_geometry(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
+                   dilation: Any = 1) -> Geometry:
+    if x.ndim != 4:
+        raise ValueError(f"{op}: input must be (N, C, H, W) or (C, H, W), got shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be a float tensor, got {x.dtype}")
+    k = _pair("kernel_size", op, kernel_size, 1)
+    s = k if stride is None else _pair("stride", op, stride, 1)
+    p = _pair("padding", op, padding, 0)
+    d = _pair("dilation", op, dilation, 1)
+    for name, pad, kk, dd in (("height", p[0], k[0], d[0]), ("width", p[1], k[1], d[1])):
+        if 2 * pad > dd * (kk - 1) + 1:
+            raise ValueError(
+                f"{op}: padding {pad} must be at most half the kernel {name} {kk} (dilation {dd}), "
+                f"so that every window holds an input element"
+            )
+    params = ConvParams(s, (p[0], p[0], p[1], p[1]), d, 1)
+    _check_window(op, x.shape, k, params, what="kernel_size")
+    n, c, h, w = x.shape
+    return Geometry(n, c, h, w, k[0], k[1], params)
+
+
+def _batched(x: Any) -> tuple[Tensor, bool]:
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    return (x.unsqueeze(0), True) if x.ndim == 3 else (x, False)
+
+
+# ----- public functions ----------------------------------------------------------------------
+def max_pool2d(
+    x: Any,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+) -> Tensor:
+    """Max over each kh x kw window (stride defaults to kernel_size; padding counts as -inf and
+    is at most half the kernel). Tied maxima share the gradient equally (PyTorch: the first).
+
+    >>> x = st.randn(2, 3, 8, 8, requires_grad=True)
+    >>> y = st.max_pool2d(x, 2)               # (2, 3, 4, 4)
+    >>> y.sum().backward()                    # x.grad is 1 at each window's max, else 0
+    """
+    x, unbatched = _batched(x)
+    g = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation)
+    y = MaxPool2d.apply(x, geometry=g)
+    return y.squeeze(0) if unbatched else y
+
+
+def avg_pool2d(
+    x: Any,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+) -> Tensor:
+    """Mean over each kh x kw window; zero padding counts in the mean (count_include_pad=True,
+    PyTorch's default), so every window divides by kh kw.
+
+    >>> st.avg_pool2d(st.ones(1, 1, 4, 4), 2)  # all ones, shape (1, 1, 2, 2)
+    """
+    x, unbatched = _batched(x)
+    g = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding)
+    y = window_gather(x, g, scale=1.0 / (g.kh * g.kw))
+    return y.squeeze(0) if unbatched else y
+
+
+def _adaptive_matrix(size_in: int, size_out: int, dtype: Any) -> np.ndarray:
+    """(size_out, size_in) averaging matrix; window i is [floor(i n/m), ceil((i+1) n/m))."""
+    a = np.zeros((size_out, size_in), dtype=dtype)
+    for i in range(size_out):
+        start, end = (i * size_in) // size_out, -((-(i + 1) * size_in) // size_out)
+        a[i, start:end] = 1.0 / (end - start)
+    return a
+
+
+def adaptive_avg_pool2d(x: Any, output_size: int | tuple[int | None, int | None]) -> Tensor:
+    """Average pooling to a fixed output size (Ho, Wo), whatever the input size (PyTorch's
+    windows: [floor(i H/Ho), ceil((i+1) H/Ho)), possibly overlapping). None keeps that size.
+
+        y = A_h x A_w^T   with A_h (Ho, H), A_w (Wo, W) the averaging matrices
+
+    >>> st.adaptive_avg_pool2d(st.randn(2, 8, 7, 7), 1).shape  # global average: (2, 8, 1, 1)
+    """
+    x, unbatched = _batched(x)
+    op = "adaptive_avg_pool2d"
+    if x.ndim != 4:
+        raise ValueError(f"{op}: input must be (N, C, H, W) or (C, H, W), got shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be a float tensor, got {x.dtype}")
+    single = isinstance(output_size, int) or output_size is None
+    sizes = (output_size, output_size) if single else tuple(output_size)
+    if len(sizes) != 2 or not all(s is None or (isinstance(s, int) and s >= 1) for s in sizes):
+        raise ValueError(
+            f"{op}: output_size must be a positive int or a pair (None keeps that size), "
+            f"got {output_size!r}"
+        )
+    h, w = x.shape[2:]
+    ho, wo = (h if sizes[0] is None else sizes[0]), (w if sizes[1] is None else sizes[1])
+    if h == 0 or w == 0:
+        raise ValueError(f"{op}: input {x.shape} has an empty spatial dimension")
+    if h % ho == 0 and w % wo == 0:  # equal windows: plain average pooling, no GEMM
+        y = avg_pool2d(x, (h // ho, w // wo))
+    else:
+        a_h = Tensor(_adaptive_matrix(h, ho, x.dtype))
+        a_wt = Tensor(np.ascontiguousarray(_adaptive_matrix(w, wo, x.dtype).T))
+        if not isinstance(x.data, np.ndarray):  # keep the matrices on the tensor's device
+            a_h, a_wt = a_h.to(x.device), a_wt.to(x.device)
+        y = matmul(a_h, matmul(x, a_wt))
+    return y.squeeze(0) if unbatched else y
