@@ -163,7 +163,7 @@ def test_conv2d_forward_and_gradcheck(check_module, randn64):
 def test_conv2d_validates_arguments():
     with pytest.raises(ValueError, match="divisible by groups"):
         nn.Conv2d(3, 4, 3, groups=2)
-    with pytest.raises(ValueError, match="expected input \\(N, 3, H, W\\)"):
+    with pytest.raises(ValueError, match="expected input \\(N, 3, H, W\\) or \\(3, H, W\\)"):
         nn.Conv2d(3, 4, 3)(st.randn(1, 2, 5, 5))
     conv = nn.Conv2d(3, 4, 3, padding=1, bias=False)
     assert conv.weight.shape == (4, 3, 3, 3) and conv.bias is None

@@ -42,4 +42,3 @@ __all__ = [
     "SmoothL1Loss", "Softmax", "Softplus", "Summary", "Tanh", "functional", "init", "l1_penalty",
     "l2_penalty", "summary", "utils",
 ]  # fmt: skip
-

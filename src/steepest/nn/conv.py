@@ -21,10 +21,14 @@ def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:
 
 
 class Conv2d(Module):
-    """``y[n, o] = b[o] + sum_{c, i, j} W[o, c, i, j] x[n, g(o) c, s h + d i - p, s w + d j - p]``.
+    """2-D convolution (cross-correlation), for stride s, padding p, dilation d, one group:
 
-    Input (N, C_in, H, W), weight (C_out, C_in / groups, kh, kw), output (N, C_out, H', W')
-    with ``H' = floor((H + 2 p - d (kh - 1) - 1) / s) + 1``. Calls ``steepest.ops.conv2d``.
+        y[n, o, h, w] = b[o] + sum_{c, i, j} W[o, c, i, j] x_pad[n, c, s h + d i, s w + d j]
+
+    With ``groups`` g, input and output channels split into g independent convolutions.
+    Input (N, C_in, H, W) or unbatched (C_in, H, W); weight (C_out, C_in / g, kh, kw); output
+    (N, C_out, H', W') with ``H' = floor((H + 2 p - d (kh - 1) - 1) / s) + 1``. ``padding`` may
+    also be ``"same"`` (stride 1) or ``"valid"``. Calls ``steepest.ops.conv2d``.
 
     Defaults (PyTorch's): ``W ~ kaiming_uniform(a=sqrt(5))`` = U(+-1/sqrt(fan_in)) and
     ``b ~ U(+-1/sqrt(fan_in))``, ``fan_in = C_in / groups * kh * kw``; ``dtype`` defaults to
@@ -41,7 +45,7 @@ class Conv2d(Module):
         out_channels: int,
         kernel_size: int | tuple[int, int],
         stride: int | tuple[int, int] = 1,
-        padding: int | tuple[int, int] = 0,
+        padding: int | tuple[int, int] | str = 0,
         dilation: int | tuple[int, int] = 1,
         groups: int = 1,
         bias: bool = True,
@@ -62,7 +66,9 @@ class Conv2d(Module):
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.stride = _pair(stride, "stride")
-        self.padding = _pair(padding, "padding")
+        if isinstance(padding, str) and padding not in ("same", "valid"):
+            raise ValueError(f"Conv2d: padding must be 'same', 'valid' or ints, got {padding!r}")
+        self.padding = padding if isinstance(padding, str) else _pair(padding, "padding")
         self.dilation = _pair(dilation, "dilation")
         shape = (out_channels, in_channels // groups, *self.kernel_size)
         self.weight = empty_parameter(shape, dtype)
@@ -77,9 +83,10 @@ class Conv2d(Module):
             init.uniform(self.bias, -bound, bound, generator)
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.ndim != 4 or x.shape[1] != self.in_channels:
+        if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
             raise ValueError(
-                f"Conv2d: expected input (N, {self.in_channels}, H, W), got shape {x.shape}"
+                f"Conv2d: expected input (N, {self.in_channels}, H, W) or "
+                f"({self.in_channels}, H, W), got shape {x.shape}"
             )
         return ops.conv2d(
             x,
@@ -96,7 +103,7 @@ class Conv2d(Module):
             f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
             f"stride={self.stride}"
         )
-        if self.padding != (0, 0):
+        if self.padding not in ((0, 0), "valid"):
             text += f", padding={self.padding}"
         if self.dilation != (1, 1):
             text += f", dilation={self.dilation}"

@@ -11,21 +11,26 @@ from .module import Module
 
 class MaxPool2d(Module):
     """Largest value in each ``kernel_size`` window, moved by ``stride`` (default: the kernel
-    size); ``padding`` pads with -inf. Calls ``steepest.ops.max_pool2d``.
+    size); ``padding`` pads with -inf; ``dilation`` spaces the window's elements. Calls
+    ``steepest.ops.max_pool2d``.
 
     >>> st.nn.MaxPool2d(2)(st.randn(1, 3, 8, 8)).shape
     (1, 3, 4, 4)
     """
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1):
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.dilation = dilation
 
     def forward(self, x: Tensor) -> Tensor:
-        return ops.max_pool2d(x, self.kernel_size, stride=self.stride, padding=self.padding)
+        return ops.max_pool2d(
+            x, self.kernel_size, stride=self.stride, padding=self.padding, dilation=self.dilation
+        )
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return text + (f", dilation={self.dilation}" if self.dilation != 1 else "")
 
 
 class AvgPool2d(Module):
