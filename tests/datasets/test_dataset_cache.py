@@ -7,7 +7,9 @@ import stat
 
 import numpy as np
 import pytest
+from _data_builders import spec_for, tiny_arrays, write_idx_dir
 
+from steepest.datasets import _cache
 from steepest.datasets._cache import (
     atomic_writer,
     check_sha256,
@@ -16,6 +18,7 @@ from steepest.datasets._cache import (
     save_arrays,
 )
 from steepest.datasets._errors import ChecksumError, FormatError, SourceError
+from steepest.datasets._idx_dataset import load_idx_dataset
 
 
 def test_atomic_writer_replaces_only_on_success(tmp_path):
@@ -72,3 +75,19 @@ def test_data_home_argument_wins(tmp_path, monkeypatch):
     monkeypatch.setenv("STEEPEST_DATA", "/somewhere/else")
     assert data_home(tmp_path) == tmp_path
     assert str(data_home()) == "/somewhere/else"
+
+
+def test_unwritable_cache_only_warns_and_the_data_is_still_returned(tmp_path, monkeypatch):
+    def disk_full(path, arrays):
+        raise OSError(28, "No space left on device")
+
+    arrays = tiny_arrays()
+    monkeypatch.setattr(_cache, "save_arrays", disk_full)
+    with pytest.warns(UserWarning, match="could not write the dataset cache .*No space left"):
+        (x_train, _), _ = load_idx_dataset(
+            spec_for(arrays),
+            write_idx_dir(tmp_path / "d", arrays),
+            cache_dir=tmp_path / "c",
+            download=False,
+        )
+    np.testing.assert_array_equal(x_train, arrays["x_train"])

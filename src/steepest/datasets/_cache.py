@@ -15,6 +15,7 @@ import os
 import secrets
 import urllib.error
 import urllib.request
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -150,6 +151,15 @@ def save_arrays(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) 
     """Write arrays to an uncompressed ``.npz`` atomically (uncompressed loads fastest)."""
     with atomic_writer(path) as f:
         np.savez(f, **arrays)
+
+
+def save_cache(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:
+    """``save_arrays``, but a cache that cannot be written (read-only home, full disk) only
+    warns: the verified data is still returned to the caller, it is just not remembered."""
+    try:
+        save_arrays(path, arrays)
+    except OSError as exc:
+        warnings.warn(f"could not write the dataset cache {path}: {exc}", stacklevel=3)
 
 
 def load_arrays(path: str | os.PathLike[str], spec: ArraySpec) -> dict[str, np.ndarray]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._cache import check_sha256, dataset_dir, download, load_arrays, save_arrays
+from ._cache import check_sha256, dataset_dir, download, load_arrays, save_cache
 from ._csv import parse_label_pixel_csv
 from ._errors import (
     ChecksumError,
@@ -96,7 +96,7 @@ def load_idx_dataset(
             attempts.append((description, exc))
             continue
         if index > 0:  # anything but the cache itself: remember it
-            save_arrays(cache, arrays)
+            save_cache(cache, arrays)
         return _as_splits(arrays)
     raise NoSourceError(spec.name, attempts)
 

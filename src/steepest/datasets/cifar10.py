@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._cache import check_sha256, dataset_dir, download, load_arrays, save_arrays
+from ._cache import check_sha256, dataset_dir, download, load_arrays, save_cache
 from ._errors import (
     DatasetError,
     FormatError,
@@ -94,7 +94,7 @@ def load_data(
             attempts.append((description, exc))
             continue
         if cache is not None:
-            save_arrays(cache, arrays)
+            save_cache(cache, arrays)
         return _split(arrays)
     raise NoSourceError("cifar10", attempts)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.text import pad_sequences, tokenize
-from ._cache import check_sha256, dataset_dir, download, load_arrays, save_arrays
+from ._cache import check_sha256, dataset_dir, download, load_arrays, save_cache
 from ._errors import (
     DatasetError,
     DecodeError,
@@ -79,7 +79,7 @@ def load_texts(
             attempts.append((description, exc))
             continue
         if cache is not None:
-            save_arrays(cache, arrays)
+            save_cache(cache, arrays)
         return _unpack(arrays)
     raise NoSourceError("imdb", attempts)
 
