@@ -137,7 +137,7 @@ def grad_columns(xp: Any, grad: Any, g: Geometry) -> Any:
     """An output gradient (N, C', Ho, Wo) as GEMM columns (C', N R); garbage columns get 0."""
     planes = grad.transpose(1, 0, 2, 3)
     if not g.full_rows:
-        return xp.ascontiguousarray(planes).reshape(planes.shape[0], -1)
+        return xp.ascontiguousarray(planes).reshape(planes.shape[0], g.n * g.run)
     cols = xp.zeros((planes.shape[0], g.n * g.run), grad.dtype)
     image_view(xp, cols, g, writeable=True)[...] = planes
     return cols
@@ -166,7 +166,7 @@ def im2col(xp: Any, x: Any, g: Geometry) -> Any:
     view = window_view(xp, to_planes(xp, x, g), g)
     cols = workspace(xp, view.shape, x.dtype)
     cols[...] = view  # the one copy: every window element, in the order the GEMM reads it
-    return cols.reshape(g.p.groups, -1, g.n * g.run)
+    return cols.reshape(g.p.groups, g.c // g.p.groups * g.kh * g.kw, g.n * g.run)
 
 
 def forward(xp: Any, x: Any, weight: Any, bias: Any, g: Geometry) -> Any:
@@ -174,7 +174,7 @@ def forward(xp: Any, x: Any, weight: Any, bias: Any, g: Geometry) -> Any:
     cols = im2col(xp, x, g)
     c_out = weight.shape[0]
     w = weight.reshape(g.p.groups, c_out // g.p.groups, -1)
-    y = xp.matmul(w, cols).reshape(c_out, -1)
+    y = xp.matmul(w, cols).reshape(c_out, g.n * g.run)
     img = image_view(xp, y, g)
     if bias is not None:
         img = img + bias.reshape(-1, 1, 1, 1)  # also compacts full-rows output
@@ -187,7 +187,7 @@ def weight_grad(xp: Any, x: Any, grad: Any, g: Geometry) -> Any:
     """dL/dweight (C_out, C_in/groups, kh, kw) = grad (C_out, N R) @ cols^T, per group."""
     cols = im2col(xp, x, g)
     c_out = grad.shape[1]
-    gc = grad_columns(xp, grad, g).reshape(g.p.groups, c_out // g.p.groups, -1)
+    gc = grad_columns(xp, grad, g).reshape(g.p.groups, c_out // g.p.groups, g.n * g.run)
     dw = xp.matmul(gc, cols.transpose(0, 2, 1))
     return dw.reshape(c_out, g.c // g.p.groups, g.kh, g.kw)
 
@@ -196,7 +196,7 @@ def input_grad(xp: Any, grad: Any, weight: Any, g: Geometry) -> Any:
     """dL/dx (N, C, H, W): columns weight^T @ grad, then col2im (the adjoint of im2col)."""
     groups, c_out = g.p.groups, weight.shape[0]
     w = weight.reshape(groups, c_out // groups, -1)
-    gc = grad_columns(xp, grad, g).reshape(groups, c_out // groups, -1)
+    gc = grad_columns(xp, grad, g).reshape(groups, c_out // groups, g.n * g.run)
     cols = workspace(xp, (groups, w.shape[2], gc.shape[2]), grad.dtype)
     xp.matmul(w.transpose(0, 2, 1), gc, out=cols)
     cols = cols.reshape((g.c, g.kh, g.kw, g.n, *([g.run] if g.full_rows else [g.ho, g.wo])))

@@ -1,0 +1,203 @@
+"""conv2d and its gradient ops: forward vs a loop reference, gradients, 2nd derivatives, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from references import conv_inputs, draw, ref_conv2d
+
+import steepest as st
+from steepest.ops._im2col import ConvParams
+from steepest.ops.conv import conv2d, conv2d_input_grad, conv2d_weight_grad
+
+# (label, (n, c, h, w, c_out, kh, kw, groups), conv2d keyword arguments)
+CONFIGS = [
+    ("plain", (2, 3, 6, 5, 4, 3, 3, 1), {}),
+    ("pad1", (2, 3, 5, 5, 2, 3, 3, 1), dict(padding=1)),
+    ("stride2-pad1", (2, 2, 7, 6, 3, 3, 3, 1), dict(stride=2, padding=1)),
+    ("non-square", (1, 2, 6, 7, 3, 2, 3, 1), dict(stride=(2, 1), padding=(0, 1))),
+    ("dilation2", (2, 2, 7, 7, 2, 3, 3, 1), dict(dilation=2, padding=1)),
+    ("mixed", (1, 2, 6, 8, 2, 2, 3, 1), dict(stride=(1, 2), padding=(2, 1), dilation=(1, 2))),
+    ("groups2", (2, 4, 5, 5, 6, 3, 3, 2), dict(padding=1)),
+    ("depthwise", (2, 3, 5, 6, 3, 3, 3, 3), dict(padding=1)),
+    ("depthwise-x2", (1, 3, 5, 5, 6, 3, 2, 3), dict(stride=2)),
+    ("batch1", (1, 2, 4, 4, 2, 2, 2, 1), {}),
+    ("1x1", (2, 4, 3, 3, 3, 1, 1, 1), {}),
+    ("full-kernel", (2, 2, 3, 4, 2, 3, 4, 1), {}),  # output 1x1
+    ("gaps", (1, 2, 8, 7, 2, 2, 2, 1), dict(stride=3)),  # rows/columns no window reads
+    ("same-even", (1, 2, 5, 6, 2, 4, 2, 1), dict(padding="same")),
+    ("same-dilated", (1, 2, 6, 6, 2, 3, 3, 1), dict(padding="same", dilation=2)),
+    ("valid", (2, 2, 5, 5, 2, 3, 3, 1), dict(padding="valid")),
+]
+IDS = [c[0] for c in CONFIGS]
+
+
+def _tensors(arrays, requires_grad=True):
+    return [st.Tensor(a, requires_grad=requires_grad) for a in arrays]
+
+
+@pytest.mark.parametrize(("label", "shape", "kwargs"), CONFIGS, ids=IDS)
+def test_forward_matches_reference(label, shape, kwargs):
+    x, w, b = conv_inputs(*shape)
+    groups = shape[-1]
+    got = conv2d(st.Tensor(x), st.Tensor(w), st.Tensor(b), groups=groups, **kwargs)
+    want = ref_conv2d(x, w, b, groups=groups, **kwargs)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(("label", "shape", "kwargs"), CONFIGS, ids=IDS)
+def test_gradcheck_input_weight_bias(label, shape, kwargs):
+    groups = shape[-1]
+    inputs = _tensors(conv_inputs(*shape))
+    assert st.gradcheck(lambda x, w, b: conv2d(x, w, b, groups=groups, **kwargs), inputs)
+
+
+@pytest.mark.parametrize(
+    ("shape", "kwargs"),
+    [
+        ((1, 2, 4, 4, 2, 3, 3, 1), dict(padding=1)),
+        ((1, 4, 5, 6, 2, 2, 3, 2), dict(stride=2, padding=(1, 0), dilation=(1, 2))),
+    ],
+    ids=["pad1", "stride2-groups-dilation"],
+)
+def test_gradgradcheck(shape, kwargs):
+    groups = shape[-1]
+    inputs = _tensors(conv_inputs(*shape))
+    assert st.gradgradcheck(lambda x, w, b: conv2d(x, w, b, groups=groups, **kwargs), inputs)
+
+
+def test_gradient_ops_are_adjoints():
+    """<conv(x, W), g> = <x, input_grad(g, W)> = <W, weight_grad(x, g)>: y is bilinear."""
+    x, w = conv_inputs(2, 4, 7, 6, 6, 3, 2, groups=2, bias=False)
+    params = ConvParams(stride=(2, 1), padding=(1, 1, 0, 0), dilation=(1, 2), groups=2)
+    y = conv2d(st.Tensor(x), st.Tensor(w), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)
+    g = draw(*y.shape)
+    dx = conv2d_input_grad(st.Tensor(g), st.Tensor(w), x.shape[2:], params).numpy()
+    dw = conv2d_weight_grad(st.Tensor(x), st.Tensor(g), w.shape[2:], params).numpy()
+    assert dx.shape == x.shape and dw.shape == w.shape
+    value = float((y.numpy() * g).sum())
+    assert np.isclose(value, float((x * dx).sum()), rtol=1e-12)
+    assert np.isclose(value, float((w * dw).sum()), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [ConvParams(padding=(1, 1, 1, 1)), ConvParams(stride=(2, 2), groups=2)],
+    ids=["pad1", "stride2-groups2"],
+)
+def test_gradient_ops_gradcheck(params):
+    """The gradient ops' own rules, checked directly (conv2d's gradgradcheck uses them too)."""
+    x, w = conv_inputs(1, 4, 5, 5, 2, 3, 3, groups=params.groups, bias=False)
+    y = conv2d(st.Tensor(x), st.Tensor(w), stride=params.stride, padding=params.padding[::2],
+               groups=params.groups)  # fmt: skip
+    g = draw(*y.shape)
+    assert st.gradcheck(lambda g_, w_: conv2d_input_grad(g_, w_, (5, 5), params), _tensors((g, w)))
+    assert st.gradcheck(lambda x_, g_: conv2d_weight_grad(x_, g_, (3, 3), params), _tensors((x, g)))
+
+
+def test_hessian_vector_product_matches_finite_differences():
+    x, w = conv_inputs(1, 2, 5, 5, 2, 3, 3, bias=False)
+
+    def f(w_):
+        return (conv2d(st.Tensor(x), w_, padding=1).tanh() ** 2).sum()
+
+    v = draw(*w.shape)
+    _, (hv,) = st.autograd.hvp(f, [st.Tensor(w)], [st.Tensor(v)])
+    eps = 1e-5
+
+    def grad_at(a):
+        t = st.Tensor(a, requires_grad=True)
+        f(t).backward()
+        return t.grad.numpy()
+
+    numeric = (grad_at(w + eps * v) - grad_at(w - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(hv.numpy(), numeric, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("layout", ["nchw", "channels-first", "strided-view", "nhwc"])
+def test_any_memory_layout_gives_the_same_result(layout):
+    x, w, b = conv_inputs(2, 3, 6, 6, 4, 3, 3)
+    g = draw(2, 4, 6, 6)
+    if layout == "channels-first":
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+        g = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    elif layout == "strided-view":
+        x = np.repeat(x, 2, axis=3)[:, :, :, ::2]
+        g = np.repeat(g, 2, axis=2)[:, :, ::2]
+    elif layout == "nhwc":
+        x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        g = np.ascontiguousarray(g.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    xt, wt, bt = _tensors((x, w, b))
+    y = conv2d(xt, wt, bt, padding=1)
+    y.backward(st.Tensor(g))
+    np.testing.assert_allclose(y.numpy(), ref_conv2d(x, w, b, padding=1), rtol=1e-10, atol=1e-12)
+    params = ConvParams(padding=(1, 1, 1, 1))
+    dx = conv2d_input_grad(g.copy(), w, (6, 6), params).numpy()
+    dw = conv2d_weight_grad(x.copy(), g.copy(), (3, 3), params).numpy()
+    np.testing.assert_allclose(xt.grad.numpy(), dx, rtol=1e-12)
+    np.testing.assert_allclose(wt.grad.numpy(), dw, rtol=1e-12)
+    np.testing.assert_allclose(bt.grad.numpy(), g.sum(axis=(0, 2, 3)))
+
+
+def test_results_do_not_alias_the_scratch_buffer():
+    """im2col reuses one buffer between calls: no result may point into it."""
+    x1, w1 = conv_inputs(2, 3, 8, 8, 4, 3, 3, bias=False)
+    x2, w2 = conv_inputs(3, 2, 9, 9, 5, 2, 2, bias=False)
+    y1 = conv2d(st.Tensor(x1), st.Tensor(w1), padding=1)
+    kept = y1.numpy().copy()
+    conv2d(st.Tensor(x2), st.Tensor(w2))  # a second conv of another size overwrites the scratch
+    np.testing.assert_array_equal(y1.numpy(), kept)
+
+
+def test_float32_stays_float32_and_matches_float64():
+    x, w, b = conv_inputs(2, 3, 6, 6, 4, 3, 3)
+    y32 = conv2d(*(st.Tensor(a.astype(np.float32)) for a in (x, w, b)), padding=1)
+    assert y32.dtype == np.float32
+    np.testing.assert_allclose(y32.numpy(), ref_conv2d(x, w, b, padding=1), rtol=1e-4, atol=1e-4)
+
+
+def test_unbatched_input_and_empty_batch():
+    x, w, b = conv_inputs(1, 3, 5, 5, 2, 3, 3)
+    y = conv2d(st.Tensor(x[0]), st.Tensor(w), st.Tensor(b), padding=1)
+    assert y.shape == (2, 5, 5)
+    np.testing.assert_allclose(y.numpy(), ref_conv2d(x, w, b, padding=1)[0], rtol=1e-10)
+    xe = st.Tensor(np.zeros((0, 3, 5, 5)), requires_grad=True)
+    ye = conv2d(xe, st.Tensor(w, requires_grad=True), padding=1)
+    assert ye.shape == (0, 2, 5, 5)
+    ye.sum().backward()
+    assert xe.grad.shape == (0, 3, 5, 5)
+
+
+X5, W3 = (1, 3, 5, 5), (2, 3, 3, 3)  # an input and a weight that fit each other
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "kwargs", "error", "match"),
+    [
+        ((3, 5), W3, {}, ValueError, r"conv2d: input must be \(N, C, H, W\).*\(3, 5\)"),
+        (X5, (2, 3, 3), {}, ValueError, r"conv2d: weight must be .*\(2, 3, 3\)"),
+        (X5, (2, 2, 3, 3), {}, ValueError, r"conv2d: input \(1, 3, 5, 5\) has 3 channels"),
+        (X5, (2, 1, 3, 3), dict(groups=2), ValueError, r"groups=2 must divide .*3"),
+        ((1, 4, 5, 5), (3, 2, 3, 3), dict(groups=2), ValueError, r"groups=2 must divide .*\(3, 2"),
+        ((1, 3, 4, 4), (2, 3, 5, 5), {}, ValueError, r"kernel height 5 .* padded input height 4"),
+        ((1, 3, 4, 4), W3, dict(dilation=2), ValueError, r"dilation 2: span 5"),
+        (X5, W3, dict(stride=0), ValueError, r"conv2d: stride must be a positive"),
+        (X5, W3, dict(stride=(1, -1)), ValueError, r"stride must be a positive"),
+        (X5, W3, dict(padding=-1), ValueError, r"padding must be a non-negative"),
+        (X5, W3, dict(padding="full"), ValueError, r"'same' or 'valid'"),
+        (X5, W3, dict(padding="same", stride=2), ValueError, r"needs stride 1"),
+        (X5, W3, dict(groups=0), ValueError, r"groups must be a positive"),
+    ],
+)
+def test_errors_name_the_op_and_shapes(x_shape, w_shape, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        conv2d(st.Tensor(np.zeros(x_shape)), st.Tensor(np.zeros(w_shape)), **kwargs)
+
+
+def test_bias_and_dtype_errors():
+    x, w = st.Tensor(np.zeros((1, 3, 5, 5))), st.Tensor(np.zeros((2, 3, 3, 3)))
+    with pytest.raises(ValueError, match=r"bias must have shape \(2,\) .* got \(3,\)"):
+        conv2d(x, w, st.Tensor(np.zeros(3)))
+    with pytest.raises(TypeError, match=r"share one float dtype, got weight float32"):
+        conv2d(x, w.float())
