@@ -128,17 +128,22 @@ def main() -> None:
     if not args.no_torch:
         with contextlib.suppress(ImportError):
             import torch  # optional, bench only
-    print(f"numpy {np.__version__}, python {platform.python_version()}, "
-          f"torch {torch.__version__ if torch else 'not installed'} "
-          f"({torch.get_num_threads() if torch else '-'} threads); medians of {args.repeats}, ms")
+    print(
+        f"numpy {np.__version__}, python {platform.python_version()}, "
+        f"torch {torch.__version__ if torch else 'not installed'} "
+        f"({torch.get_num_threads() if torch else '-'} threads); medians of {args.repeats}, ms"
+    )
     cols = ["st fwd", "torch fwd", "naive fwd", "gemm", "st f+b", "torch f+b", "naive f+b"]
     ratios = f"{'fwd ratio':>11s}{'f+b ratio':>11s}{'st GF/s':>9s}"
     print(f"{'shape':10s}" + "".join(f"{c:>11s}" for c in cols) + ratios)
     for name in args.shapes.split(","):
         r = bench_shape(name, SHAPES[name], args.repeats, torch)
         cells = "".join(f"{r[c]:11.2f}" if c in r else f"{'-':>11s}" for c in cols)
-        ratio = (f"{r['st fwd'] / r['torch fwd']:11.2f}{r['st f+b'] / r['torch f+b']:11.2f}"
-                 if "torch fwd" in r else f"{'-':>11s}{'-':>11s}")
+        ratio = (
+            f"{r['st fwd'] / r['torch fwd']:11.2f}{r['st f+b'] / r['torch f+b']:11.2f}"
+            if "torch fwd" in r
+            else f"{'-':>11s}{'-':>11s}"
+        )
         print(f"{name:10s}{cells}{ratio}{3 * r['gflop'] / r['st f+b'] * 1e3:9.1f}")
 
 

@@ -29,6 +29,7 @@ from ._im2col import ConvParams, Geometry
 
 _DEFAULT = ConvParams()
 
+
 def _geometry(x_shape: tuple[int, ...], kernel_hw: tuple[int, int], p: ConvParams) -> Geometry:
     n, c, h, w = x_shape
     return Geometry(n, c, h, w, kernel_hw[0], kernel_hw[1], p)
@@ -104,8 +105,13 @@ def _pair(name: str, op: str, value: Any, minimum: int) -> tuple[int, int]:
     return pair  # type: ignore[return-value]
 
 
-def _padding(op: str, padding: Any, kernel_hw: tuple[int, int], dilation: tuple[int, int],
-             stride: tuple[int, int]) -> tuple[int, int, int, int]:
+def _padding(
+    op: str,
+    padding: Any,
+    kernel_hw: tuple[int, int],
+    dilation: tuple[int, int],
+    stride: tuple[int, int],
+) -> tuple[int, int, int, int]:
     """(top, bottom, left, right); 'same' puts the odd pixel at the bottom/right, as PyTorch."""
     if isinstance(padding, str):
         if padding == "valid":
@@ -126,11 +132,18 @@ def _as_tensor(a: Any) -> Tensor:
     return a if isinstance(a, Tensor) else Tensor(a)
 
 
-def _check_window(op: str, x_shape: tuple[int, ...], kernel_hw: tuple[int, int], params: ConvParams,
-                  what: str = "kernel") -> None:
+def _check_window(
+    op: str,
+    x_shape: tuple[int, ...],
+    kernel_hw: tuple[int, int],
+    params: ConvParams,
+    what: str = "kernel",
+) -> None:
     g = _geometry(x_shape, kernel_hw, params)
-    for name, size, k, d, padded in (("height", g.h, g.kh, params.dilation[0], g.hp),
-                                     ("width", g.w, g.kw, params.dilation[1], g.wp)):
+    for name, size, k, d, padded in (
+        ("height", g.h, g.kh, params.dilation[0], g.hp),
+        ("width", g.w, g.kw, params.dilation[1], g.wp),
+    ):
         span = d * (k - 1) + 1
         if span > padded:
             raise ValueError(
@@ -172,8 +185,9 @@ def _check_conv(x: Tensor, weight: Tensor, bias: Tensor | None, params: ConvPara
     _check_window(op, x.shape, weight.shape[2:], params)
 
 
-def conv_params(op: str, kernel_hw: tuple[int, int], stride: Any, padding: Any, dilation: Any,
-                groups: int) -> ConvParams:
+def conv_params(
+    op: str, kernel_hw: tuple[int, int], stride: Any, padding: Any, dilation: Any, groups: int
+) -> ConvParams:
     """Validated ConvParams from PyTorch-style arguments (ints or pairs, 'same'/'valid')."""
     s = _pair("stride", op, stride, 1)
     d = _pair("dilation", op, dilation, 1)

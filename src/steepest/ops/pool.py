@@ -156,8 +156,9 @@ def window_scatter(grad: Any, geometry: Geometry, scale: Any = 1.0, mask: Any = 
 
 
 # ----- argument handling ---------------------------------------------------------------------
-def _pool_geometry(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
-                   dilation: Any = 1) -> Geometry:
+def _pool_geometry(
+    op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any = 1
+) -> Geometry:
     if x.ndim != 4:
         raise ValueError(f"{op}: input must be (N, C, H, W) or (C, H, W), got shape {x.shape}")
     if x.dtype.kind != "f":
