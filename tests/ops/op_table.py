@@ -486,3 +486,147 @@ def _index_add_ref(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndar
     out = np.zeros(shape)
     np.add.at(out, index, g)
     return out
+
+
+# ----- convolution and pooling (NCHW), references written as plain loops -----------------------
+def _conv_ref(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    n, c, h, wd = x.shape
+    co, cg, kh, kw = w.shape
+    xp = np.pad(x, [(0, 0), (0, 0), (padding, padding), (padding, padding)])
+    oh = (h + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
+    ow = (wd + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
+    out = np.zeros((n, co, oh, ow))
+    per_group = co // groups
+    for o in range(co):
+        g = o // per_group
+        for i in range(oh):
+            for j in range(ow):
+                patch = xp[
+                    :,
+                    g * cg : (g + 1) * cg,
+                    i * stride : i * stride + dilation * (kh - 1) + 1 : dilation,
+                    j * stride : j * stride + dilation * (kw - 1) + 1 : dilation,
+                ]
+                out[:, o, i, j] = (patch * w[o]).sum(axis=(1, 2, 3))
+    return out if b is None else out + b[None, :, None, None]
+
+
+def _pool_ref(x, kernel_size, stride=None, padding=0, reduce=np.max):
+    stride = stride or kernel_size
+    fill = -np.inf if reduce is np.max else 0.0
+    xp = np.pad(x, [(0, 0), (0, 0), (padding, padding), (padding, padding)], constant_values=fill)
+    oh = (xp.shape[2] - kernel_size) // stride + 1
+    ow = (xp.shape[3] - kernel_size) // stride + 1
+    out = np.zeros(x.shape[:2] + (oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            win = xp[
+                :, :, i * stride : i * stride + kernel_size, j * stride : j * stride + kernel_size
+            ]
+            out[:, :, i, j] = reduce(win, axis=(2, 3))
+    return out
+
+
+def _adaptive_ref(x, output_size):
+    oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
+    h, w = x.shape[2:]
+    out = np.zeros(x.shape[:2] + (oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            h0, h1 = (i * h) // oh, -(-((i + 1) * h) // oh)
+            w0, w1 = (j * w) // ow, -(-((j + 1) * w) // ow)
+            out[:, :, i, j] = x[:, :, h0:h1, w0:w1].mean(axis=(2, 3))
+    return out
+
+
+def _distinct(shape):
+    """Values with no ties, so max pooling has one winner per window (off its kinks)."""
+    return np.asarray(RNG.permutation(int(np.prod(shape))).reshape(shape) / 10.0 - 1.0)
+
+
+CASES += [
+    Case(
+        "conv2d",
+        st.conv2d,
+        _conv_ref,
+        [
+            Sample(
+                (_draw((2, 3, 5, 5), -1, 1), _draw((4, 3, 3, 3), -1, 1), _draw((4,), -1, 1)),
+                label="bias",
+            ),
+            Sample(
+                (_draw((1, 2, 6, 5), -1, 1), _draw((3, 2, 2, 3), -1, 1)),
+                dict(stride=2, padding=1),
+                "stride 2, pad 1, non-square kernel",
+            ),
+            Sample(
+                (_draw((1, 2, 7, 7), -1, 1), _draw((2, 2, 3, 3), -1, 1)),
+                dict(dilation=2),
+                "dilation",
+            ),
+            Sample(
+                (_draw((2, 4, 4, 4), -1, 1), _draw((6, 2, 3, 3), -1, 1)),
+                dict(groups=2, padding=1),
+                "groups",
+            ),
+            Sample(
+                (_draw((1, 3, 4, 4), -1, 1), _draw((3, 1, 3, 3), -1, 1)),
+                dict(groups=3),
+                "depthwise",
+            ),
+            Sample(
+                (
+                    np.transpose(_draw((2, 4, 3, 1), -1, 1), (3, 2, 1, 0)),
+                    _draw((2, 3, 2, 2), -1, 1),
+                ),
+                label="view",
+            ),
+            Sample((_draw((0, 2, 4, 4), -1, 1), _draw((3, 2, 3, 3), -1, 1)), label="empty batch"),
+        ],
+    ),
+    Case(
+        "max_pool2d",
+        st.max_pool2d,
+        _pool_ref,
+        [
+            Sample((_distinct((2, 3, 4, 4)),), dict(kernel_size=2), "2x2"),
+            Sample((_distinct((1, 2, 5, 5)),), dict(kernel_size=3, stride=1), "overlapping"),
+            Sample((_distinct((1, 2, 5, 6)),), dict(kernel_size=2, stride=2, padding=1), "padding"),
+            Sample(
+                (np.transpose(_distinct((4, 4, 2, 1)), (3, 2, 1, 0)),), dict(kernel_size=2), "view"
+            ),
+        ],
+    ),
+    Case(
+        "avg_pool2d",
+        st.avg_pool2d,
+        lambda x, **k: _pool_ref(x, reduce=np.mean, **k),
+        [
+            Sample((_draw((2, 3, 4, 4), -1, 1),), dict(kernel_size=2), "2x2"),
+            Sample((_draw((1, 2, 5, 5), -1, 1),), dict(kernel_size=3, stride=1), "overlapping"),
+            Sample(
+                (_draw((1, 2, 5, 6), -1, 1),), dict(kernel_size=2, stride=2, padding=1), "padding"
+            ),
+            Sample(
+                (np.transpose(_draw((4, 4, 2, 1), -1, 1), (3, 2, 1, 0)),),
+                dict(kernel_size=2),
+                "view",
+            ),
+        ],
+    ),
+    Case(
+        "adaptive_avg_pool2d",
+        st.adaptive_avg_pool2d,
+        _adaptive_ref,
+        [
+            Sample((_draw((2, 3, 4, 4), -1, 1),), dict(output_size=1), "global"),
+            Sample((_draw((1, 2, 5, 7), -1, 1),), dict(output_size=(2, 3)), "uneven"),
+            Sample((_draw((1, 2, 6, 6), -1, 1),), dict(output_size=3), "even"),
+            Sample(
+                (np.transpose(_draw((4, 4, 2, 1), -1, 1), (3, 2, 1, 0)),),
+                dict(output_size=2),
+                "view",
+            ),
+        ],
+    ),
+]

@@ -5,6 +5,7 @@ composite is a plain function of other ops and needs no rule of its own.
 """
 
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .conv import conv2d
 from .elementwise import (
     abs,
     add,
@@ -32,6 +33,7 @@ from .layers import dropout, embedding
 from .linalg import matmul
 from .loss import binary_cross_entropy_with_logits, cross_entropy
 from .reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .shape import (
     broadcast_to,
     cast,
@@ -57,6 +59,7 @@ NON_DIFFERENTIABLE = frozenset({"argmax", "argmin", "eq", "ne", "lt", "le", "gt"
 ALIASES = {"cat": "concatenate", "permute": "transpose"}
 
 __all__ = [
+    "adaptive_avg_pool2d", "avg_pool2d", "conv2d", "max_pool2d",
     "abs", "add", "argmax", "argmin", "binary_cross_entropy_with_logits", "broadcast_to", "cast",
     "cat", "clip", "concatenate", "cross_entropy", "div", "dropout", "elu", "embedding", "eq",
     "exp", "flatten", "ge", "gelu", "getitem", "gt", "index_add", "le", "leaky_relu", "log",
