@@ -490,7 +490,7 @@ def _index_add_ref(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndar
 
 # ----- convolution and pooling (NCHW), references written as plain loops -----------------------
 def _conv_ref(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
-    n, c, h, wd = x.shape
+    n, _, h, wd = x.shape
     co, cg, kh, kw = w.shape
     xp = np.pad(x, [(0, 0), (0, 0), (padding, padding), (padding, padding)])
     oh = (h + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
