@@ -49,16 +49,18 @@ class ProgressBar(Callback):
         self._bar_mode = not self.quiet and tty
         self._line_mode = not self.quiet and not tty
 
-    def _open(self) -> None:
+    def _open(self, done: int) -> None:
         from tqdm.auto import tqdm
 
         t = self.trainer
-        self.bar = tqdm(total=t.steps_per_epoch, initial=t.batch_in_epoch, file=self._out(),
+        self.bar = tqdm(total=t.steps_per_epoch, initial=done, file=self._out(),
                         desc=f"epoch {t.epoch + 1}/{t.epochs}", unit="batch", leave=True,
                         dynamic_ncols=True)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._t0, self._samples = time.perf_counter(), 0
+        if self._bar_mode and self.bar is None:
+            self._open(0)
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if not hasattr(self, "_t0"):  # resumed in the middle of an epoch
@@ -66,8 +68,8 @@ class ProgressBar(Callback):
         self._samples += int((logs or {}).get("size", 0))
         if not self._bar_mode:
             return
-        if self.bar is None:
-            self._open()
+        if self.bar is None:  # resumed mid-epoch: the batch just trained is counted below
+            self._open(self.trainer.batch_in_epoch - 1)
         now = time.perf_counter()
         if now - getattr(self, "_shown", 0.0) >= 0.1 or self.bar.n + 1 == self.bar.total:
             self._shown = now

@@ -153,9 +153,9 @@ class TerminateOnNaN(Callback):
     def __init__(self, check_grads: bool = True) -> None:
         self.check_grads = check_grads
 
-    def _stop(self, what: str, batch: int, step: int) -> None:
+    def _stop(self, what: str, batch: int, step: int, hint: str = "") -> None:
         t = self.trainer
-        message = f"TerminateOnNaN: {what} in step {step} (epoch {t.epoch}, batch {batch})"
+        message = f"TerminateOnNaN: {what} in step {step} (epoch {t.epoch}, batch {batch}){hint}"
         t.stop("nan", message)
         warnings.warn(message, UserWarning, stacklevel=2)
 
@@ -163,10 +163,10 @@ class TerminateOnNaN(Callback):
         loss = float(logs["loss"]) if logs else float("nan")
         hint = "; run under st.autograd.detect_anomaly() to name the op that produced it"
         if not math.isfinite(loss):
-            self._stop(f"loss is {loss}{hint}", batch, self.trainer.step)
+            self._stop(f"loss is {loss}", batch, self.trainer.step, hint)
         elif self.check_grads and not math.isfinite(self.trainer.grad_norm()):
-            self._stop(f"gradient norm is {self.trainer.grad_norm()}{hint}", batch,
-                       self.trainer.step)
+            self._stop(f"gradient norm is {self.trainer.grad_norm()}", batch, self.trainer.step,
+                       hint)
 
     def on_nonfinite(self, batch: int, error: FloatingPointError) -> None:
-        self._stop(f"{error}; no update applied", batch, self.trainer.step + 1)
+        self._stop(str(error), batch, self.trainer.step + 1, "; no update applied")
