@@ -468,3 +468,53 @@ def test_threaded_update_is_bit_identical(monkeypatch):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="set_num_threads"):
         parallel.set_num_threads(0)
+
+
+# ----- extending: transforms and new optimizers ------------------------------------------------
+def test_l1_penalty_with_a_group_that_switches_it_off():
+    problem = MLP()
+    params = leaves(problem.init)
+    groups = [{"params": params[0::2]}, {"params": params[1::2], "l1": 0.0}]  # weights, biases
+    opt = st.optim.SGD(groups, lr=0.05, momentum=0.9, transforms=[st.optim.L1Penalty(0.01)])
+    assert opt.param_groups[0]["l1"] == 0.01
+    train(opt, params, problem, 100)
+    arrays = [a.copy() for a in problem.init]
+    with_l1, without = ref.sgd(0.05, 0.9, l1=0.01), ref.sgd(0.05, 0.9)
+    s1: dict = {}
+    s2: dict = {}
+    for t in range(1, 101):
+        grads = problem.grads(arrays)
+        with_l1(arrays[0::2], grads[0::2], s1, t)
+        without(arrays[1::2], grads[1::2], s2, t)
+    for p, e in zip(params, arrays, strict=True):
+        np.testing.assert_allclose(p.data, e, rtol=0, atol=1e-10)
+    with pytest.raises(ValueError, match="l1 must be a number >= 0"):
+        st.optim.SGD([_param()], lr=0.1, transforms=[st.optim.L1Penalty(-1.0)])
+
+
+def test_clip_grad_norm_transform_matches_reference_and_records_the_norm():
+    problem = MLP()
+    params = leaves(problem.init)
+    clip = st.optim.ClipGradNorm(0.05)
+    opt = st.optim.Adam(params, lr=0.005, transforms=[clip])
+    train(opt, params, problem, 100)
+    expected = reference(ref.adam(0.005, clip_norm=0.05), problem, 100)
+    for p, e in zip(params, expected, strict=True):
+        np.testing.assert_allclose(p.data, e, rtol=0, atol=1e-10)
+    assert clip.last_norm > 0.05 and np.isfinite(clip.last_norm)  # it did clip
+
+
+def test_a_new_optimizer_is_one_method():
+    class SignSGD(st.optim.Optimizer):
+        def update(self, c, group, k):
+            c.p -= group["lr"] * c.xp.sign(c.d)
+
+    w = st.tensor([1.0, -2.0, 0.5], dtype=np.float64, requires_grad=True)
+    opt = SignSGD([w], lr=0.25, transforms=[st.optim.WeightDecay()], weight_decay=0.0)
+    for _ in range(2):
+        opt.zero_grad()
+        (w * w).sum().backward()
+        opt.step()
+    np.testing.assert_allclose(w.data, [0.5, -1.5, 0.0])
+    with pytest.raises(ValueError, match="SignSGD: lr"):
+        SignSGD([w], lr=-1.0)

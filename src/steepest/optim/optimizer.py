@@ -86,8 +86,13 @@ class Optimizer:
     """Base class: holds ``param_groups`` and runs transforms plus the update rule.
 
     ``params`` is an iterable of Tensors, or of dicts ``{"params": [...], **hyperparameters}``
-    (param groups; missing hyperparameters take the constructor's values). ``transforms`` are
-    gradient transforms (see ``steepest.optim.transforms``) run before the update rule.
+    (param groups; missing hyperparameters take the constructor's values). The defaults come
+    as a dict (PyTorch's form) or as keywords. ``transforms`` are gradient transforms (see
+    ``steepest.optim.transforms``) run before the update rule.
+
+    >>> class SignSGD(Optimizer):  # a complete optimizer: p <- p - lr * sign(d)
+    ...     def update(self, c, group, k): c.p -= group["lr"] * c.xp.sign(c.d)
+    >>> opt = SignSGD([w], lr=0.01)
     """
 
     #: per-parameter scalar state and its initial value; every optimizer counts steps
@@ -98,8 +103,9 @@ class Optimizer:
     def __init__(
         self,
         params: Params,
-        defaults: dict[str, Any],
+        defaults: dict[str, Any] | None = None,
         transforms: Sequence[Transform] = (),
+        **hyperparameters: Any,
     ) -> None:
         if isinstance(params, (Tensor, dict)):
             raise TypeError(
@@ -110,7 +116,7 @@ class Optimizer:
             if not isinstance(t, Transform):
                 raise TypeError(f"{self._name}: transforms must be Transform objects, got {t!r}")
         self.transforms: list[Transform] = list(transforms)
-        self.defaults = dict(defaults)
+        self.defaults = {**(defaults or {}), **hyperparameters}
         for t in self.transforms:
             for key, value in t.hyperparameters.items():
                 self.defaults.setdefault(key, value)

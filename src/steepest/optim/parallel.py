@@ -61,9 +61,13 @@ def run(tasks: Sequence[Callable[[], None]], sizes: Sequence[int]) -> None:
     if _pool is None:
         _pool = ThreadPoolExecutor(_num_threads - 1, thread_name_prefix="steepest-optim")
     futures = [_pool.submit(t) for t in big[1:]]
-    big[0]()
-    for task, n in zip(tasks, sizes, strict=True):
-        if n < MIN_ELEMENTS_PER_THREAD:
-            task()
+    try:
+        big[0]()
+        for task, n in zip(tasks, sizes, strict=True):
+            if n < MIN_ELEMENTS_PER_THREAD:
+                task()
+    finally:  # never return while a worker still writes into the buffers
+        for f in futures:
+            f.exception()
     for f in futures:
         f.result()  # re-raises a worker's exception here
