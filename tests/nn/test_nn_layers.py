@@ -7,12 +7,6 @@ import steepest as st
 from steepest import nn
 
 F64 = np.float64
-needs_conv = pytest.mark.skipif(
-    not hasattr(st.ops, "conv2d"), reason="steepest.ops.conv2d has not landed yet"
-)
-needs_pool = pytest.mark.skipif(
-    not hasattr(st.ops, "max_pool2d"), reason="steepest.ops pooling has not landed yet"
-)
 
 
 def test_linear_forward_and_gradcheck(check_module, randn64):
@@ -149,7 +143,6 @@ def np_conv2d(x, w, b, stride, padding):
     return out + b.reshape(1, -1, 1, 1)
 
 
-@needs_conv
 def test_conv2d_forward_and_gradcheck(check_module, randn64):
     conv = nn.Conv2d(2, 3, kernel_size=3, stride=2, padding=1, dtype=F64)
     x = randn64(2, 2, 5, 5)
@@ -172,7 +165,6 @@ def test_conv2d_validates_arguments():
     )
 
 
-@needs_pool
 def test_pooling_forward_and_gradcheck(check_module, randn64):
     x = randn64(1, 2, 4, 4)
     expected_max = x.data.reshape(1, 2, 2, 2, 2, 2).max(axis=(3, 5))
@@ -186,8 +178,6 @@ def test_pooling_forward_and_gradcheck(check_module, randn64):
         check_module(layer, x)
 
 
-@needs_conv
-@needs_pool
 def test_residual_block_shapes_and_gradcheck(check_module, randn64):
     same = nn.ResidualBlock(2, 2, dtype=F64)
     assert isinstance(same.shortcut, nn.Identity)

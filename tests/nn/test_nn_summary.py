@@ -6,11 +6,6 @@ import pytest
 import steepest as st
 from steepest import nn
 
-needs_conv = pytest.mark.skipif(
-    not (hasattr(st.ops, "conv2d") and hasattr(st.ops, "max_pool2d")),
-    reason="steepest.ops.conv2d / max_pool2d have not landed yet",
-)
-
 
 def test_mlp_summary_counts_shapes_and_flops():
     model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2), nn.Linear(128, 10))
@@ -79,7 +74,6 @@ def test_summary_marks_layers_it_cannot_count():
         nn.summary(lambda x: x, (1, 3))
 
 
-@needs_conv
 def test_cnn_summary_counts_shapes_and_flops():
     model = nn.Sequential(
         nn.Conv2d(1, 4, kernel_size=3, padding=1),  # (2, 4, 8, 8)
