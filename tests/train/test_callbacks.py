@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import assert_same_weights, weights
+from _train_helpers import assert_same_weights, weights
 
 import steepest as st
 from steepest.autograd import Function

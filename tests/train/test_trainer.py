@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import assert_same_weights, make_data, make_loader, weights
+from _train_helpers import assert_same_weights, make_data, make_loader, weights
 
 import steepest as st
 from steepest.train import Callback, Trainer
