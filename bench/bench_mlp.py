@@ -1,6 +1,7 @@
 """MLP training throughput: 784-512-512-10, ReLU, cross-entropy, Adam, MNIST-shaped random data.
 
 Run: python bench/bench_mlp.py [--batch 32 128] [--steps 60] [--repeats 7] [--model nn|raw]
+     OPENBLAS_NUM_THREADS=1 python bench/bench_mlp.py --single-thread   (CPU time, see below)
 
 For each batch size, steepest and (when importable) PyTorch train the same architecture on
 the same data, alternating run by run; each run times ``--steps`` full training steps
@@ -8,6 +9,11 @@ the same data, alternating run by run; each run times ``--steps`` full training 
 the ratio steepest / PyTorch, and the time of the optimizer step alone. ``--model raw``
 builds the steepest MLP from raw tensors instead of ``st.nn.Linear``. The machine's load
 average is printed: on a shared machine, compare numbers from the same run only.
+
+``--single-thread`` runs both frameworks on one thread (PyTorch's intra-op threads, the
+optimizer's threads and, through the environment variable, OpenBLAS) and times with the
+calling thread's CPU clock: samples per CPU-second, which a busy machine disturbs far less
+than wall time.
 """
 
 from __future__ import annotations
@@ -88,23 +94,26 @@ class TorchRun:
         self.opt.step()
 
 
+CLOCK = time.perf_counter  # time.thread_time with --single-thread
+
+
 def time_run(runner, x: np.ndarray, y: np.ndarray, batch: int, steps: int) -> float:
     """Samples per second over ``steps`` consecutive training steps."""
     n = len(x) // batch
-    start = time.perf_counter()
+    start = CLOCK()
     for i in range(steps):
         j = i % n
         runner.step(x[j * batch : (j + 1) * batch], y[j * batch : (j + 1) * batch])
-    return steps * batch / (time.perf_counter() - start)
+    return steps * batch / (CLOCK() - start)
 
 
 def time_optimizer_step(opt, repeats: int = 30) -> float:
     """Median seconds of ``opt.step()`` alone (gradients already in place)."""
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = CLOCK()
         opt.step()
-        times.append(time.perf_counter() - start)
+        times.append(CLOCK() - start)
     return statistics.median(times)
 
 
@@ -115,9 +124,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--model", choices=["nn", "raw"], default="nn")
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--single-thread", action="store_true")
     args = parser.parse_args()
 
     import steepest as st
+
+    global CLOCK
+    if args.single_thread:
+        if os.environ.get("OPENBLAS_NUM_THREADS") != "1":
+            parser.error("--single-thread needs OPENBLAS_NUM_THREADS=1 in the environment")
+        st.optim.parallel.set_num_threads(1)
+        CLOCK = time.thread_time
 
     try:
         if args.no_torch:
@@ -125,6 +142,8 @@ def main() -> None:
         import torch
 
         torch_version = torch.__version__
+        if args.single_thread:
+            torch.set_num_threads(1)
     except ImportError:
         torch = None
         torch_version = "not installed"
@@ -133,7 +152,8 @@ def main() -> None:
     threads = f" ({torch.get_num_threads()} threads)" if torch else ""
     opt_threads = st.optim.parallel.get_num_threads()
     print(f"numpy {np.__version__}, steepest {st.__version__}, torch {torch_version}{threads}, "
-          f"optimizer threads {opt_threads}, model={args.model}")  # fmt: skip
+          f"optimizer threads {opt_threads}, model={args.model}, "
+          f"clock={'thread CPU time' if args.single_thread else 'wall'}")  # fmt: skip
     x, y = make_data(4096)
     print(f"{'batch':>5} {'steepest/s':>11} {'torch/s':>9} {'ratio':>6} "
           f"{'opt step st':>12} {'torch':>8}")  # fmt: skip

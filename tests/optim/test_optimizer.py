@@ -518,3 +518,17 @@ def test_a_new_optimizer_is_one_method():
     np.testing.assert_allclose(w.data, [0.5, -1.5, 0.0])
     with pytest.raises(ValueError, match="SignSGD: lr"):
         SignSGD([w], lr=-1.0)
+
+
+def test_gradients_of_one_bucket_merge_into_one_array_for_norms():
+    problem = MLP()
+    params = leaves(problem.init)
+    opt = st.optim.SGD(params, lr=0.1)
+    problem.loss(params).backward()
+    opt.step()
+    merged = st.optim.transforms.merge_adjacent([p.grad.data for p in params])
+    assert len(merged) == 1 and merged[0].size == sum(p.size for p in params)
+    shuffled = st.optim.transforms.merge_adjacent([params[1].grad.data, params[0].grad.data])
+    assert len(shuffled) == 2
+    expected = np.sqrt(sum((g**2).sum() for g in problem.grads(problem.init)))
+    assert st.optim.transforms.global_norm(p.grad.data for p in params) == pytest.approx(expected)

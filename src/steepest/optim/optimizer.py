@@ -264,7 +264,9 @@ class Optimizer:
                     state["step"] += 1
                     k = self.coefficients(group, state)
                     runs.append((b, lo, hi, len(work)))
-                    work.extend((b.chunk(a, z), group, k) for a, z in parallel.split(lo, hi))
+                    # threads only for NumPy: CuPy kernels run asynchronously on the GPU anyway
+                    pieces = parallel.split(lo, hi) if b.xp is np else [(lo, hi)]
+                    work.extend((b.chunk(a, z), group, k) for a, z in pieces)
         self._execute(work, runs)
         return loss
 

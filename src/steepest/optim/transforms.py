@@ -27,15 +27,51 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from ..backend import array_module
 from ._flat import Chunk
+
+
+def merge_adjacent(arrays: Iterable[Any]) -> list[Any]:
+    """The same elements as fewer arrays: C-contiguous arrays that follow each other in one
+    flat buffer (an optimizer's gradients) become a single 1-D view, so a norm over a model's
+    gradients is one BLAS call however many tensors it has."""
+    out: list[Any] = []
+    run: list[Any] = []  # [base, start address, end address, first array]
+    for a in arrays:
+        base = a.base if isinstance(a, np.ndarray) else None  # NumPy only: addresses below
+        ok = (
+            base is not None and base.ndim == 1 and base.flags.c_contiguous
+            and a.flags.c_contiguous and a.size > 0
+        )  # fmt: skip
+        addr = a.__array_interface__["data"][0] if ok else None
+        if ok and run and run[0] is base and run[2] == addr:
+            run[2] = addr + a.nbytes
+            continue
+        if run:
+            out.append(_span(run))
+        run = [base, addr, addr + a.nbytes, a] if ok else []
+        if not ok:
+            out.append(a)
+    if run:
+        out.append(_span(run))
+    return out
+
+
+def _span(run: list[Any]) -> Any:
+    base, start, end, first = run
+    if end - start == first.nbytes:
+        return first
+    offset = (start - base.__array_interface__["data"][0]) // base.itemsize
+    return base[offset : offset + (end - start) // base.itemsize]
 
 
 def global_norm(arrays: Iterable[Any], norm_type: float = 2.0) -> float:
     """The ``norm_type``-norm of all ``arrays`` taken together (as one long vector)."""
     norm_type = float(norm_type)
     total = 0.0
-    for a in arrays:
+    for a in merge_adjacent(arrays):
         if a.size == 0:
             continue
         flat = a.reshape(-1)
