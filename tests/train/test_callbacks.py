@@ -2,6 +2,7 @@
 
 import io
 import json
+import struct
 import sys
 
 import numpy as np
@@ -251,12 +252,29 @@ def test_tensorboard_missing_is_a_clear_error(monkeypatch):
         st.train.TensorBoard("runs/tb")
 
 
+def _read_events(path):
+    """(tag, step, value) of every scalar in a TFRecord event file."""
+    from tensorboardX.proto import event_pb2
+
+    raw, out, pos = path.read_bytes(), [], 0
+    while pos < len(raw):
+        (n,) = struct.unpack("<Q", raw[pos:pos + 8])
+        event = event_pb2.Event.FromString(raw[pos + 12:pos + 12 + n])
+        pos += 16 + n  # length, its CRC, the record, its CRC
+        out += [(v.tag, event.step, v.simple_value) for v in event.summary.value]
+    return out
+
+
 def test_tensorboard_writes_events(setup, tmp_path):
     pytest.importorskip("tensorboardX")
     model, loss_fn, opt, train, _ = setup()
-    st.train.fit(model, loss_fn, opt, train, epochs=2, progress=False,
-                 callbacks=[st.train.TensorBoard(tmp_path, every_n_steps=2)])
-    assert any(p.name.startswith("events.out.tfevents") for p in tmp_path.iterdir())
+    h = st.train.fit(model, loss_fn, opt, train, epochs=2, progress=False,
+                     callbacks=[st.train.TensorBoard(tmp_path, every_n_steps=2)])
+    (events,) = [p for p in tmp_path.iterdir() if p.name.startswith("events.out.tfevents")]
+    scalars = _read_events(events)
+    assert [s for tag, s, _ in scalars if tag == "batch/loss"] == [2, 4, 6, 8]
+    epoch_loss = [(s, v) for tag, s, v in scalars if tag == "epoch/loss"]
+    assert epoch_loss == [(0, pytest.approx(h["loss"][0])), (1, pytest.approx(h["loss"][1]))]
 
 
 def test_progress_bar_tty_lines_and_quiet(setup):

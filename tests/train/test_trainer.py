@@ -109,15 +109,26 @@ def test_plain_iterable_loader_and_resume_by_skipping(setup):
 
 
 class CrashAt(Callback):
-    def __init__(self, step):
-        self.at = step
+    """Raises in on_batch_end at a step, or in on_epoch_end of an epoch (before the
+    checkpoint of that hook, which runs last)."""
+
+    def __init__(self, hook, at):
+        self.hook, self.at = hook, at
 
     def on_batch_end(self, batch, logs=None):
-        if self.trainer.step == self.at:
+        if self.hook == "batch" and self.trainer.step == self.at:
+            raise KeyboardInterrupt
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.hook == "epoch" and epoch == self.at:
             raise KeyboardInterrupt
 
 
-def test_in_process_resume_is_exact(setup, tmp_path):
+@pytest.mark.parametrize(("every", "hook", "at", "saved"), [
+    (3, "batch", 7, (6, 1, 2)),  # last save in the middle of epoch 1
+    (4, "epoch", 1, (8, 1, 4)),  # saved after the last batch of epoch 1, before its end
+])  # fmt: skip
+def test_in_process_resume_is_exact(setup, tmp_path, every, hook, at, saved):
     def run(callbacks, resume=None, epochs=3):
         model, loss_fn, opt, train, val = setup(dropout=0.25, optimizer="adam", lr=0.01)
         sched = st.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
@@ -128,11 +139,12 @@ def test_in_process_resume_is_exact(setup, tmp_path):
         return model, h
 
     ref_model, ref_hist = run([])
-    ck = st.train.ModelCheckpoint(tmp_path, every_n_steps=3)
+    ck = st.train.ModelCheckpoint(tmp_path, every_n_steps=every)
     with pytest.raises(KeyboardInterrupt):
-        run([ck, CrashAt(7)])  # last checkpoint at step 6, in the middle of epoch 1
-    assert st.train.checkpoint_info(tmp_path / "last.safetensors")["trainer"]["step"] == 6
-    model, hist = run([st.train.ModelCheckpoint(tmp_path, every_n_steps=3)],
+        run([ck, CrashAt(hook, at)])
+    t = st.train.checkpoint_info(tmp_path / "last.safetensors")["trainer"]
+    assert (t["step"], t["epoch"], t["batch_in_epoch"]) == saved
+    model, hist = run([st.train.ModelCheckpoint(tmp_path, every_n_steps=every)],
                       resume=tmp_path / "last.safetensors")
     assert_same_weights(weights(model), weights(ref_model))
     assert hist.history == ref_hist.history
