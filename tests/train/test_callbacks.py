@@ -274,7 +274,7 @@ def test_tensorboard_writes_events(setup, tmp_path):
     scalars = _read_events(events)
     assert [s for tag, s, _ in scalars if tag == "batch/loss"] == [2, 4, 6, 8]
     epoch_loss = [(s, v) for tag, s, v in scalars if tag == "epoch/loss"]
-    assert epoch_loss == [(0, pytest.approx(h["loss"][0])), (1, pytest.approx(h["loss"][1]))]
+    assert epoch_loss == [(4, pytest.approx(h["loss"][0])), (8, pytest.approx(h["loss"][1]))]
 
 
 def test_progress_bar_tty_lines_and_quiet(setup):
@@ -296,3 +296,29 @@ def test_progress_bar_tty_lines_and_quiet(setup):
     st.train.fit(model, loss_fn, opt, train, epochs=1,
                  callbacks=[st.train.ProgressBar(file=out, quiet=True)])
     assert out.getvalue() == ""
+
+
+class CrashAtEpochEnd(Callback):
+    order = 97  # after the loggers (50, 95) wrote the epoch, before ModelCheckpoint (100)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+
+def test_loggers_after_a_resume_hold_each_epoch_and_step_once(setup, tmp_path):
+    def run(out, crash=False, resume=None):
+        model, loss_fn, opt, train, val = setup()
+        cbs = [st.train.CSVLogger(out / "m.csv"),
+               st.train.JSONLinesLogger(out / "log.jsonl", every_n_steps=1),
+               st.train.GradientStats(path=out / "g.jsonl"),
+               st.train.ModelCheckpoint(out / "ck", every_n_steps=4)]
+        st.train.fit(model, loss_fn, opt, train, val, epochs=3, progress=False, resume=resume,
+                     callbacks=[*cbs, CrashAtEpochEnd()] if crash else cbs)
+
+    run(tmp_path / "ref")
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "run", crash=True)  # epoch 1 logged, its end-of-epoch save never made
+    run(tmp_path / "run", resume=tmp_path / "run" / "ck" / "last.safetensors")
+    for name in ("m.csv", "log.jsonl", "g.jsonl"):
+        assert (tmp_path / "run" / name).read_text() == (tmp_path / "ref" / name).read_text()

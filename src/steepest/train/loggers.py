@@ -81,9 +81,15 @@ class JSONLinesLogger(Callback):
                     record = json.loads(line)
                 except json.JSONDecodeError:
                     continue
-                if isinstance(record, dict) and record.get("step", math.inf) <= self.trainer.step:
+                if isinstance(record, dict) and self._keep(record):
                     kept.append(line + "\n")
         atomic_write_bytes(self.path, "".join(kept).encode())
+
+    def _keep(self, record: dict[str, Any]) -> bool:
+        """Whether a record of the killed run precedes the checkpoint this run resumes from."""
+        if record.get("type") == "epoch":  # an epoch not completed at the checkpoint is redone
+            return record.get("epoch", math.inf) < self.trainer.epoch
+        return record.get("step", math.inf) <= self.trainer.step
 
     def _append(self, record: dict[str, Any]) -> None:
         with self.path.open("a") as f:
@@ -104,7 +110,8 @@ class TensorBoard(Callback):
     """Scalars as TensorBoard event files in ``log_dir`` (needs ``tensorboardX``).
 
     Epoch logs go to ``epoch/<name>``; with ``every_n_steps``, the batch loss and learning rate
-    to ``batch/loss`` and ``batch/lr``. A resumed run purges events after its checkpoint.
+    to ``batch/loss`` and ``batch/lr``. Everything is plotted against the global step, so a
+    resumed run can purge the events written after its checkpoint.
     """
 
     order = 50
@@ -122,7 +129,7 @@ class TensorBoard(Callback):
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         from tensorboardX import SummaryWriter
 
-        purge = self.trainer.step if self.trainer.resumed else None
+        purge = self.trainer.step + 1 if self.trainer.resumed else None
         self.writer = SummaryWriter(str(self.log_dir), purge_step=purge)
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
@@ -136,7 +143,7 @@ class TensorBoard(Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         for key, value in _scalars(logs).items():
             if value is not None:
-                self.writer.add_scalar(f"epoch/{key}", float(value), epoch)
+                self.writer.add_scalar(f"epoch/{key}", float(value), self.trainer.step)
         self.writer.flush()
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:

@@ -93,7 +93,8 @@ class ProgressBar(Callback):
         if self.bar is not None:
             val = ", ".join(f"{k}={_fmt(v)}" for k, v in scalars.items() if k.startswith("val_"))
             if val:
-                self.bar.set_postfix_str(f"{self.bar.postfix}, {val}", refresh=False)
+                shown = f"{self.bar.postfix}, {val}" if self.bar.postfix else val
+                self.bar.set_postfix_str(shown, refresh=False)
             self.bar.close()
             self.bar = None
         elif self._line_mode:

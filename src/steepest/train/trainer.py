@@ -108,6 +108,14 @@ class Trainer:
     current step (callbacks call it); ``stop_reason`` says why it ended: ``"max_steps"``,
     ``"early_stopping"``, ``"target_loss"``, ``"grad_tol"``, ``"nan"``, or None for ``epochs``.
 
+    Arguments: ``metrics`` (names for ``get_metric`` or ``Metric`` objects; logged per epoch,
+    ``val_``-prefixed for validation); ``callbacks``; ``scheduler`` stepped per epoch, or per
+    batch (``scheduler_interval='step'``; ``'auto'`` picks per batch for OneCycleLR only;
+    ReduceLROnPlateau gets ``val_loss``, or ``loss`` without validation); ``target_loss``
+    (``TargetLoss``, epoch mean), ``grad_tol`` (``GradNormTolerance``); ``terminate_on_nan``
+    (adds ``TerminateOnNaN``); ``progress`` (adds a ``ProgressBar`` unless one is given);
+    ``config``: JSON data saved in every checkpoint (a CLI keeps its run settings there).
+
     >>> trainer = st.train.Trainer(model, loss_fn, optimizer, metrics=["accuracy"])
     >>> trainer.fit(train_loader, val_loader, epochs=3)
     >>> trainer.save_checkpoint("run/last.safetensors")   # later: trainer.load_checkpoint(...)
@@ -122,7 +130,7 @@ class Trainer:
         metrics: Sequence[str | Metric] = ("accuracy",),
         callbacks: Iterable[Callback] = (),
         scheduler: Any = None,
-        scheduler_interval: str = "epoch",
+        scheduler_interval: str = "auto",
         target_loss: float | None = None,
         grad_tol: float | None = None,
         terminate_on_nan: bool = True,
@@ -142,6 +150,9 @@ class Trainer:
         if progress and not any(isinstance(cb, ProgressBar) for cb in user):
             extra.append(ProgressBar())
         if scheduler is not None:
+            if scheduler_interval == "auto":  # OneCycleLR is defined per batch, the rest per epoch
+                per_step = type(scheduler).__name__ == "OneCycleLR"
+                scheduler_interval = "step" if per_step else "epoch"
             extra.append(LRSchedulerCallback(scheduler, interval=scheduler_interval))
         if target_loss is not None:
             extra.append(TargetLoss(target_loss))
@@ -437,7 +448,7 @@ def fit(
     target_loss: float | None = None,
     grad_tol: float | None = None,
     *,
-    scheduler_interval: str = "epoch",
+    scheduler_interval: str = "auto",
     terminate_on_nan: bool = True,
     progress: bool = True,
     resume: str | Path | None = None,
