@@ -212,6 +212,27 @@ def _topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     return order
 
 
+class IndexedGrad:
+    """A gradient that is zero except at ``index``: what ``x[index]`` sends back to ``x``.
+
+    Rules return it only in a plain backward (no ``create_graph``); the engine then adds ``values``
+    into one buffer per tensor instead of materializing a full-size array per slice, which keeps
+    backpropagation through time linear in the number of steps.
+    """
+
+    __slots__ = ("index", "values")
+
+    def __init__(self, values: Any, index: Any) -> None:
+        self.values, self.index = values, index
+
+    def add_into(self, buffer: Any) -> None:
+        parts = self.index if isinstance(self.index, tuple) else (self.index,)
+        if all(isinstance(i, int | slice) or i is None or i is Ellipsis for i in parts):
+            buffer[self.index] += self.values  # a view: no index repeats
+        else:
+            _xp(buffer).add.at(buffer, self.index, self.values)  # repeated indices add up
+
+
 def _run_backward(
     roots: Sequence[Tensor],
     root_grads: Sequence[Tensor],
@@ -223,6 +244,8 @@ def _run_backward(
     otherwise accumulate into the ``.grad`` of leaves (and of tensors that retain grad)."""
     order = _topological_order(roots)
     pending: dict[int, Tensor] = {}
+    # Sums this engine allocated itself; later gradients are added into them in place.
+    owned: dict[int, Any] = {}
     for r, g in zip(roots, root_grads, strict=True):
         pending[id(r)] = g if id(r) not in pending else pending[id(r)] + g
     wanted = {id(t) for t in inputs} if inputs is not None else None
@@ -232,6 +255,7 @@ def _run_backward(
             grad = pending.pop(id(t), None)
             if grad is None:
                 continue
+            owned.pop(id(t), None)
             if wanted is not None:
                 if id(t) in wanted:
                     found[id(t)] = grad
@@ -246,14 +270,40 @@ def _run_backward(
             for p, g in zip(ctx.parents, grads, strict=False):
                 if g is None or not p.requires_grad:
                     continue
+                key = id(p)
+                if type(g) is IndexedGrad:
+                    buffer = owned.get(key)
+                    if buffer is None:
+                        previous = pending.get(key)
+                        xp = _xp(p.data)
+                        buffer = (
+                            xp.zeros(p.data.shape, p.data.dtype)
+                            if previous is None
+                            else xp.array(previous.data, dtype=p.data.dtype)
+                        )
+                        owned[key] = buffer
+                        pending[key] = Tensor._from_op(buffer, False)
+                    g.add_into(buffer)
+                    continue
                 if g.data.shape != p.data.shape:
                     g = unbroadcast(g, p.data.shape)
                 if g.data.dtype is not p.data.dtype and g.data.dtype != p.data.dtype:
                     g = g.astype(p.data.dtype)
                 if _anomaly_enabled:
                     _check_finite(g.data, f"backward of {type(ctx).__name__}")
-                previous = pending.get(id(p))
-                pending[id(p)] = g if previous is None else previous + g
+                previous = pending.get(key)
+                if previous is None:
+                    pending[key] = g
+                elif key in owned:
+                    owned[key] += g.data
+                elif create_graph:
+                    pending[key] = previous + g
+                else:  # a fresh sum that later gradients of the same tensor are added into
+                    total = previous.data + g.data
+                    if total.ndim == 0:  # NumPy returns 0-d results as scalars, not arrays
+                        total = _xp(total).asarray(total)
+                    owned[key] = total
+                    pending[key] = Tensor._from_op(total, False)
             if not retain_graph:
                 ctx.release()
     return found

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..autograd import Function
+from ..autograd import Function, IndexedGrad, is_grad_enabled
 from ..backend import array_module
 from ..tensor import Tensor
 
@@ -81,6 +81,8 @@ class GetItem(Function):
         return a[index]
 
     def backward(self, out, g):
+        if not is_grad_enabled():  # a plain backward: the engine scatters into one buffer
+            return IndexedGrad(g.data, self.index)
         return index_add(g, self.index, self.parents[0].shape)
 
 
@@ -233,10 +235,7 @@ def split(a: Any, sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
     else:
         bounds = [0, *sections, n]
     lead = (slice(None),) * (axis % a.ndim)
-    return [
-        getitem(a, (*lead, slice(lo, hi)))
-        for lo, hi in itertools.pairwise(bounds)
-    ]
+    return [getitem(a, (*lead, slice(lo, hi))) for lo, hi in itertools.pairwise(bounds)]
 
 
 def pad(a: Any, pad_width: Sequence[tuple[int, int]] | int, value: float = 0.0) -> Tensor:
