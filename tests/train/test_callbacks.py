@@ -293,6 +293,7 @@ def test_progress_bar_tty_lines_and_quiet(setup):
     assert [line.split("  ")[0] for line in lines] == ["epoch 1/2", "epoch 2/2",
                                                        "stopped: reached max_steps=6"]
     out = io.StringIO()
+    model, loss_fn, opt, train, val = setup()
     st.train.fit(model, loss_fn, opt, train, epochs=1,
                  callbacks=[st.train.ProgressBar(file=out, quiet=True)])
     assert out.getvalue() == ""

@@ -162,3 +162,44 @@ def test_bad_arguments(setup):
         st.train.fit(model, loss_fn, opt, train, callbacks=[print])
     with pytest.raises(st.train.CheckpointError, match="no such checkpoint file"):
         st.train.fit(model, loss_fn, opt, train, resume="/nonexistent/last.safetensors")
+
+
+def test_private_generators_of_the_model_are_checkpointed(data):
+    x, y = data
+
+    def build():
+        st.manual_seed(0)
+        drop = st.nn.Dropout(0.5, generator=st.Generator(5))
+        model = st.nn.Sequential(st.nn.Linear(6, 16), drop, st.nn.Linear(16, 3))
+        opt = st.optim.SGD(model.parameters(), lr=0.1)
+        return model, Trainer(model, st.nn.CrossEntropyLoss(), opt, progress=False)
+
+    model, t = build()
+    loader = make_loader(x, y)
+    t.fit(loader, epochs=1, max_steps=3)
+    state = t.state_dict()
+    assert list(state["rng"]["modules"]) == ["1.generator"]
+    t.fit(loader, epochs=1)
+    # a fresh loader in a new trainer: its position comes from the state
+    model2, t2 = build()
+    t2.load_state_dict(state)
+    t2.fit(make_loader(x, y), epochs=1)
+    assert_same_weights(weights(model2), weights(model))
+
+
+def test_loading_something_that_is_not_a_trainer_checkpoint(setup, tmp_path):
+    model, loss_fn, opt, _, _ = setup()
+    path = st.train.save_checkpoint(tmp_path / "w.safetensors", {"model": model.state_dict()})
+    t = Trainer(model, loss_fn, opt, progress=False)
+    with pytest.raises(ValueError, match="not a trainer state"):
+        t.load_checkpoint(path)
+    model.load_state_dict(st.train.load_checkpoint(path)["model"])  # the documented way
+
+
+def test_a_loader_out_of_step_with_the_run_is_reported(setup):
+    model, loss_fn, opt, train, _ = setup()
+    t = Trainer(model, loss_fn, opt, progress=False)
+    t.fit(train, epochs=1, max_steps=2)
+    _, _, _, fresh, _ = setup()
+    with pytest.warns(UserWarning, match="at batch 2 of epoch 0 but train_loader is at batch 0"):
+        t.fit(fresh, epochs=1)

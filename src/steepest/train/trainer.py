@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -216,6 +217,14 @@ class Trainer:
             state = self._pending.pop(key, None)
             if state is not None and loader is not None and hasattr(loader, "load_state_dict"):
                 loader.load_state_dict(state)
+        # a finished epoch whose end did not run yet: the loader already points at the next one
+        n, done = self.steps_per_epoch, self.batch_in_epoch
+        expected = 0 if n is not None and done >= n else done
+        position = (_loader_state(self.train_loader) or {}).get("position", expected)
+        if position != expected:
+            warnings.warn(f"the run is at batch {done} of epoch {self.epoch} but train_loader "
+                          f"is at batch {position}: pass the loader that trained so far, or "
+                          "resume from a checkpoint", UserWarning, stacklevel=3)
 
     def _epoch_batches(self) -> Iterable[Any]:
         loader = self.train_loader
