@@ -323,3 +323,16 @@ def test_loggers_after_a_resume_hold_each_epoch_and_step_once(setup, tmp_path):
     run(tmp_path / "run", resume=tmp_path / "run" / "ck" / "last.safetensors")
     for name in ("m.csv", "log.jsonl", "g.jsonl"):
         assert (tmp_path / "run" / name).read_text() == (tmp_path / "ref" / name).read_text()
+
+
+def test_anomaly_mode_blames_bad_data_not_the_first_op(data):
+    x, y = data
+    x = x.copy()
+    x[37, 2] = np.nan
+    model = st.nn.Sequential(st.nn.Linear(6, 3))
+    loader = st.data.DataLoader(st.data.ArrayDataset(x, y), batch_size=16)
+    t = Trainer(model, st.nn.CrossEntropyLoss(), st.optim.SGD(model.parameters(), lr=0.1),
+                progress=False)
+    with st.autograd.detect_anomaly(), pytest.warns(UserWarning, match="inputs contain NaN"):
+        t.fit(loader, epochs=1)
+    assert t.step == 2 and "bad data, not an op" in t.stop_message

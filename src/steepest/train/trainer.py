@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .. import random as st_random
-from ..autograd import no_grad
+from ..autograd import is_anomaly_enabled, no_grad
 from ..backend import array_module, to_device
 from ..tensor import Tensor
 from . import checkpoint as ckpt
@@ -87,6 +87,15 @@ def _to(x: Any, device: str | None) -> Any:
     if isinstance(x, Tensor):
         return x if x.device == device else x.to(device)
     return x
+
+
+def _check_batch(*fields: Any) -> None:
+    for name, f in zip(("inputs", "targets"), fields, strict=False):
+        data = f.data if isinstance(f, Tensor) else f
+        if getattr(data, "dtype", None) is not None and data.dtype.kind == "f" \
+                and not bool(array_module(data).isfinite(data).all()):
+            raise FloatingPointError(f"anomaly: the batch's {name} contain NaN or infinite "
+                                     "values (bad data, not an op)")
 
 
 def _generators(model: Any) -> dict[str, st_random.Generator]:
@@ -267,6 +276,8 @@ class Trainer:
         size = _size(x)
         self.callbacks.on_batch_begin(b, {"batch": b, "size": size})
         try:
+            if is_anomaly_enabled():  # else the first op touching the batch would be blamed
+                _check_batch(x, y)
             loss, output = self.train_step(x, y)
         except FloatingPointError as err:
             self.callbacks.on_nonfinite(b, err)
