@@ -456,14 +456,15 @@ def test_threaded_update_is_bit_identical(monkeypatch):
         return [p.data.copy() for p in params]
 
     monkeypatch.setattr(parallel, "MIN_ELEMENTS_PER_THREAD", 1000)
-    parallel.set_num_threads(1)
-    one = run()
-    parallel.set_num_threads(3)
-    assert len(parallel.split(0, 5000)) == 3
+    before = parallel.get_num_threads()
     try:
+        parallel.set_num_threads(1)
+        one = run()
+        parallel.set_num_threads(3)
+        assert len(parallel.split(0, 5000)) == 3
         three = run()
     finally:
-        parallel.set_num_threads(1)
+        parallel.set_num_threads(before)
     for a, b in zip(one, three, strict=True):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="set_num_threads"):
