@@ -23,6 +23,8 @@ def _lrs(opt, sched, n):
     for _ in range(n):
         out.append([g["lr"] for g in opt.param_groups])
         assert sched.get_last_lr() == out[-1]
+        if not isinstance(sched, S.SequentialLR):
+            assert sched.get_lr() == out[-1]
         opt.step()
         sched.step()
     return np.array(out)

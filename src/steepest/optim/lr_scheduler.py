@@ -72,6 +72,10 @@ class LRScheduler:
         """The learning rates set by the last ``step()``, one per param group."""
         return list(self._last_lr)
 
+    def get_lr(self) -> list[float]:
+        """The learning rates for the current epoch (``lr_at(last_epoch)``)."""
+        return self.lr_at(self.last_epoch)
+
     def state_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
