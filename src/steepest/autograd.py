@@ -21,6 +21,8 @@ import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 from .backend import array_module as _xp
 
 _grad_enabled = True
@@ -124,13 +126,14 @@ class Function:
         fn = cls()
         arrays = [p.data for p in parents]
         try:
-            data = fn.forward(*arrays, **options)
+            if _anomaly_enabled:
+                data = _forward_checked(fn, arrays, options)
+            else:
+                data = fn.forward(*arrays, **options)
         except (ValueError, OpError) as e:
             raise OpError(f"{_describe(cls.__name__, arrays, options)}: {e}") from e
         except (TypeError, IndexError) as e:
             raise type(e)(f"{_describe(cls.__name__, arrays, options)}: {e}") from e
-        if _anomaly_enabled:
-            _check_finite(data, f"forward of {_describe(cls.__name__, arrays, options)}")
         if _grad_enabled:
             for p in parents:
                 if p.requires_grad:
@@ -164,8 +167,26 @@ def _as_tensors(inputs: Sequence[Any]) -> tuple[Tensor, ...]:
     return tuple(out)
 
 
+def _forward_checked(fn: Function, arrays: list[Any], options: dict[str, Any]) -> Any:
+    """Anomaly mode: run forward with NumPy's warnings off, then name the op if it made NaN/inf."""
+    for i, a in enumerate(arrays):
+        if _is_nonfinite(a):
+            raise FloatingPointError(
+                f"anomaly: input {i} of {_describe(type(fn).__name__, arrays, options)} is already "
+                "non-finite; it entered the graph from data or a parameter, not from an op"
+            )
+    with np.errstate(all="ignore"):  # the check below names the op; a warning would not
+        data = fn.forward(*arrays, **options)
+    _check_finite(data, f"forward of {_describe(type(fn).__name__, arrays, options)}")
+    return data
+
+
+def _is_nonfinite(array: Any) -> bool:
+    return array.dtype.kind == "f" and not bool(_xp(array).isfinite(array).all())
+
+
 def _check_finite(array: Any, where: str) -> None:
-    if array.dtype.kind == "f" and not bool(_xp(array).isfinite(array).all()):
+    if _is_nonfinite(array):
         raise FloatingPointError(f"anomaly: non-finite values produced by {where}")
 
 
