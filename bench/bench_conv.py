@@ -1,11 +1,17 @@
-"""One conv2d layer alone, forward and forward+backward, steepest beside PyTorch and a naive im2col.
+"""conv2d and pooling layers alone, forward and forward+backward: steepest beside PyTorch and a
+naive NumPy im2col.
 
     PYTHONPATH=src .venv/bin/python bench/bench_conv.py [--repeats 15] [--shapes issue,mnist2]
 
-For each shape the three implementations run in turn within each repeat (so machine noise hits
-all of them alike); the table shows medians in ms, steepest / PyTorch time ratios, achieved
-GFLOP/s, and the NumPy float32 GEMM of the same size ("gemm": one (C_out, K) @ (K, N Ho Wo)
-product, the practical limit of an im2col convolution's forward). PyTorch is optional.
+Within each repeat every implementation runs once in turn, so machine noise (the 2 cores are
+shared) hits all of them alike; the tables show medians (or minima, --stat min) in ms, the time
+ratio steepest / PyTorch (< 1: steepest is faster), steepest's GFLOP/s, and "gemm": one NumPy
+float32 product (C_out, K) @ (K, N Ho Wo) of the forward's size, the practical limit of an
+im2col convolution (its forward is that GEMM plus the im2col copy). PyTorch is optional.
+
+Each framework gets its inputs in the memory layout its own previous layer would leave: NCHW
+for PyTorch, and for steepest NCHW for a network's first layer (lenet1, mnist1) and otherwise
+the batch-innermost layout that steepest's conv2d and pools return (--nchw: NCHW everywhere).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import numpy as np
 
 import steepest as st
 from steepest.ops.conv import conv2d  # also st.conv2d once exported
+from steepest.ops.pool import avg_pool2d, max_pool2d
 
 # name: (N, C_in, H, W, C_out, k, stride, padding, groups)
 SHAPES = {
@@ -31,6 +38,15 @@ SHAPES = {
     "mnist2": (64, 32, 26, 26, 64, 3, 1, 0, 1),
     "stride2": (64, 64, 28, 28, 128, 3, 2, 1, 1),  # a ResNet-style downsampling conv
     "depthwise": (64, 64, 28, 28, 64, 3, 1, 1, 64),
+}
+FIRST_LAYERS = {"lenet1", "mnist1"}  # their input is the data, NCHW
+# name: (input shape, op, kernel, stride, padding)
+POOLS = {
+    "max2-mnist": ((64, 64, 24, 24), "max", 2, 2, 0),  # the classic MNIST CNN's pool
+    "max2-lenet": ((128, 6, 28, 28), "max", 2, 2, 0),
+    "max3s2p1": ((64, 64, 28, 28), "max", 3, 2, 1),  # ResNet stem style, overlapping
+    "avg2-lenet": ((128, 6, 28, 28), "avg", 2, 2, 0),
+    "avg3s1p1": ((64, 32, 16, 16), "avg", 3, 1, 1),
 }
 
 
@@ -60,13 +76,26 @@ def naive_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: in
     return y, backward
 
 
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1e3
+def measure(cases: dict[str, Callable[[], object]], repeats: int, stat: str) -> dict[str, float]:
+    """Each case once per repeat, interleaved; the median (or min) in ms."""
+    times: dict[str, list[float]] = {key: [] for key in cases}
+    for fn in cases.values():  # warm-up: first-touch allocations, BLAS thread start
+        fn()
+    for _ in range(repeats):
+        for key, fn in cases.items():
+            start = time.perf_counter()
+            fn()
+            times[key].append((time.perf_counter() - start) * 1e3)
+    reduce = statistics.median if stat == "median" else min
+    return {key: reduce(v) for key, v in times.items()}
 
 
-def bench_shape(name: str, spec: tuple, repeats: int, torch) -> dict:
+def as_previous_layer_leaves(a: np.ndarray, nchw: bool) -> np.ndarray:
+    """The same values laid out (C, H, W, N) in memory, as steepest's conv2d returns them."""
+    return a if nchw else np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+
+
+def conv_cases(spec: tuple, torch, nchw: bool) -> tuple[dict[str, Callable[[], object]], float]:
     n, c, h, wd, o, k, s, p, groups = spec
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, c, h, wd), dtype=np.float32)
@@ -74,10 +103,9 @@ def bench_shape(name: str, spec: tuple, repeats: int, torch) -> dict:
     b = rng.standard_normal(o, dtype=np.float32)
     ho, wo = (h + 2 * p - k) // s + 1, (wd + 2 * p - k) // s + 1
     g = rng.standard_normal((n, o, ho, wo), dtype=np.float32)
-    flops = 2 * n * ho * wo * o * (c // groups) * k * k
-
-    xs, ws, bs = (st.Tensor(v, requires_grad=True) for v in (x, w, b))
-    gs = st.Tensor(g)
+    xs = st.Tensor(as_previous_layer_leaves(x, nchw), requires_grad=True)
+    ws, bs = (st.Tensor(v, requires_grad=True) for v in (w, b))
+    gs = st.Tensor(as_previous_layer_leaves(g, nchw))
 
     def st_fwd() -> None:
         with st.no_grad():
@@ -97,54 +125,98 @@ def bench_shape(name: str, spec: tuple, repeats: int, torch) -> dict:
     if torch is not None:
         xt, wt, bt = (torch.from_numpy(v.copy()).requires_grad_() for v in (x, w, b))
         gt = torch.from_numpy(g)
+        conv = torch.nn.functional.conv2d
 
         def torch_fwd() -> None:
             with torch.no_grad():
-                torch.nn.functional.conv2d(xt, wt, bt, stride=s, padding=p, groups=groups)
+                conv(xt, wt, bt, stride=s, padding=p, groups=groups)
 
         def torch_fwd_bwd() -> None:
             xt.grad = wt.grad = bt.grad = None
-            torch.nn.functional.conv2d(xt, wt, bt, stride=s, padding=p, groups=groups).backward(gt)
+            conv(xt, wt, bt, stride=s, padding=p, groups=groups).backward(gt)
 
         cases["torch fwd"], cases["torch f+b"] = torch_fwd, torch_fwd_bwd
-    times: dict[str, list[float]] = {key: [] for key in cases}
-    for fn in cases.values():  # warm-up: first-touch allocations, BLAS thread start
-        fn()
-    for _ in range(repeats):
-        for key, fn in cases.items():
-            times[key].append(timed(fn))
-    med = {key: statistics.median(v) for key, v in times.items()}
-    med["gflop"] = flops / 1e9
-    return med
+    return cases, 2 * n * ho * wo * o * (c // groups) * k * k / 1e9
+
+
+def pool_cases(spec: tuple, torch, nchw: bool) -> dict[str, Callable[[], object]]:
+    shape, kind, k, s, p = spec
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape, dtype=np.float32)
+    xs = st.Tensor(as_previous_layer_leaves(x, nchw), requires_grad=True)
+    pool = max_pool2d if kind == "max" else avg_pool2d
+    y = pool(xs, k, s, p)
+    gs = st.Tensor(as_previous_layer_leaves(rng.standard_normal(y.shape, dtype=np.float32), nchw))
+
+    def st_fwd() -> None:
+        with st.no_grad():
+            pool(xs, k, s, p)
+
+    def st_fwd_bwd() -> None:
+        xs.grad = None
+        pool(xs, k, s, p).backward(gs)
+
+    cases: dict[str, Callable[[], object]] = {"st fwd": st_fwd, "st f+b": st_fwd_bwd}
+    if torch is not None:
+        xt = torch.from_numpy(x.copy()).requires_grad_()
+        gt = torch.from_numpy(np.ascontiguousarray(gs.numpy()))
+        tpool = getattr(torch.nn.functional, f"{kind}_pool2d")
+
+        def torch_fwd() -> None:
+            with torch.no_grad():
+                tpool(xt, k, s, p)
+
+        def torch_fwd_bwd() -> None:
+            xt.grad = None
+            tpool(xt, k, s, p).backward(gt)
+
+        cases["torch fwd"], cases["torch f+b"] = torch_fwd, torch_fwd_bwd
+    return cases
+
+
+def _row(name: str, r: dict[str, float], cols: list[str], extra: str = "") -> str:
+    cells = "".join(f"{r[c]:11.2f}" if c in r else f"{'-':>11s}" for c in cols)
+    if "torch fwd" in r:
+        ratios = f"{r['st fwd'] / r['torch fwd']:11.2f}{r['st f+b'] / r['torch f+b']:11.2f}"
+    else:
+        ratios = f"{'-':>11s}{'-':>11s}"
+    return f"{name:11s}{cells}{ratios}{extra}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated names")
+    parser.add_argument("--shapes", default=",".join(SHAPES), help="conv shapes, comma-separated")
+    parser.add_argument("--pools", default=",".join(POOLS), help="pool shapes ('' for none)")
+    parser.add_argument("--stat", choices=["median", "min"], default="median")
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--nchw", action="store_true", help="give steepest NCHW inputs too")
     args = parser.parse_args()
     torch = None
     if not args.no_torch:
         with contextlib.suppress(ImportError):
             import torch  # optional, bench only
+    threads = torch.get_num_threads() if torch else "-"
     print(
         f"numpy {np.__version__}, python {platform.python_version()}, "
-        f"torch {torch.__version__ if torch else 'not installed'} "
-        f"({torch.get_num_threads() if torch else '-'} threads); medians of {args.repeats}, ms"
+        f"torch {torch.__version__ if torch else 'not installed'} ({threads} threads); "
+        f"{args.stat} of {args.repeats} repeats, ms; ratio = steepest / torch time"
     )
     cols = ["st fwd", "torch fwd", "naive fwd", "gemm", "st f+b", "torch f+b", "naive f+b"]
-    ratios = f"{'fwd ratio':>11s}{'f+b ratio':>11s}{'st GF/s':>9s}"
-    print(f"{'shape':10s}" + "".join(f"{c:>11s}" for c in cols) + ratios)
-    for name in args.shapes.split(","):
-        r = bench_shape(name, SHAPES[name], args.repeats, torch)
-        cells = "".join(f"{r[c]:11.2f}" if c in r else f"{'-':>11s}" for c in cols)
-        ratio = (
-            f"{r['st fwd'] / r['torch fwd']:11.2f}{r['st f+b'] / r['torch f+b']:11.2f}"
-            if "torch fwd" in r
-            else f"{'-':>11s}{'-':>11s}"
-        )
-        print(f"{name:10s}{cells}{ratio}{3 * r['gflop'] / r['st f+b'] * 1e3:9.1f}")
+    head = "".join(f"{c:>11s}" for c in cols) + f"{'fwd ratio':>11s}{'f+b ratio':>11s}"
+    print(f"{'conv2d':11s}{head}{'st GF/s':>9s}")
+    for name in filter(None, args.shapes.split(",")):
+        nchw = args.nchw or name in FIRST_LAYERS
+        cases, gflop = conv_cases(SHAPES[name], torch, nchw)
+        r = measure(cases, args.repeats, args.stat)
+        print(_row(name, r, cols, f"{3 * gflop / r['st f+b'] * 1e3:9.1f}"))
+    pool_cols = ["st fwd", "torch fwd", "st f+b", "torch f+b"]
+    if args.pools:
+        head = "".join(f"{c:>11s}" for c in pool_cols) + f"{'fwd ratio':>11s}{'f+b ratio':>11s}"
+        print(f"{'pool':11s}{head}")
+    for name in filter(None, args.pools.split(",")):
+        r = measure(pool_cases(POOLS[name], torch, args.nchw), args.repeats, args.stat)
+        print(_row(name, r, pool_cols))
 
 
 if __name__ == "__main__":

@@ -1,20 +1,20 @@
 """Raw-array kernels behind conv2d: geometry, im2col / col2im as strided views, a scratch buffer.
 
-Layout. Internally images are kept "channels first, batch second": planes (C, N, H, W), each
-(H, W) plane contiguous. Then
+Layout. Internally an image batch is kept "batch innermost": planes (C, H, W, N), as
+cuda-convnet did. Every kernel offset then shifts whole runs of Wo*N contiguous elements
+(N of them at stride > 1), where NCHW or NHWC would move runs of Wo or C: the im2col copy and
+the col2im adds run 1.2-3x faster. And:
 
 * the weight (C_out, C_in/groups, kh, kw) is already the GEMM matrix (groups, C_out/groups, K)
   with K = (C_in/groups) kh kw, free of copies;
-* im2col is a copy of one strided view, cols (C, kh, kw, N, R) = (groups, K, N R), and the
-  forward is one GEMM per group, (C_out/g, K) @ (K, N R), whose result (C_out, N, R) is again
-  channels first: the next conv reads it without a transpose;
+* im2col is a copy of one strided view, cols (C, kh, kw, Ho, Wo, N) = (groups, K, Ho Wo N), and
+  the forward is one GEMM per group, (C_out/g, K) @ (K, Ho Wo N), whose result (C_out, Ho, Wo, N)
+  is batch-innermost again: the next conv (or pool, or ReLU) reads it without a transpose;
 * col2im (the input gradient) adds kh*kw contiguous slabs into strided slices, never np.add.at.
 
-Stride 1 (the common case) uses "full rows": the output is computed at every column of the
-padded width Wp, not just the Wo valid ones, so that a window offset's input is ONE contiguous
-run of memory per plane (R = (Ho-1) Wp + Wo) instead of Ho runs of Wo elements; the copy then
-runs at memcpy speed. The Wp - Wo extra columns per row are dropped after the GEMM (forward)
-or fed zeros (backward).
+Outputs are NCHW-shaped views of that memory; NumPy ops accept any strides, so nothing else
+needs to know. The expensive mistake is allocating: a fresh 40 MB cols array costs more in page
+faults than the copy into it, so cols live in a reused workspace.
 """
 
 from __future__ import annotations
@@ -65,14 +65,9 @@ class Geometry:
         return (self.wp - self.p.dilation[1] * (self.kw - 1) - 1) // self.p.stride[1] + 1
 
     @property
-    def full_rows(self) -> bool:
-        """Stride 1: each window offset reads one contiguous run per plane (see module doc)."""
-        return self.p.stride == (1, 1)
-
-    @property
     def run(self) -> int:
-        """Columns of the GEMM per image: the output grid, with garbage columns if full_rows."""
-        return (self.ho - 1) * self.wp + self.wo if self.full_rows else self.ho * self.wo
+        """GEMM columns per image: one per output pixel."""
+        return self.ho * self.wo
 
 
 def as_strided(xp: Any, a: Any, shape: tuple, strides: tuple, writeable: bool) -> Any:
@@ -106,104 +101,91 @@ def clear_workspace() -> None:
 
 
 # ----- layout conversions --------------------------------------------------------------------
-def to_planes(xp: Any, x: Any, g: Geometry) -> Any:
-    """Input (N, C, H, W) as padded planes (C, N, Hp, Wp), each plane contiguous.
+def batch_innermost(a: Any) -> bool:
+    """Is this (N, C', H, W) array laid out (C', H, W, N) in memory?"""
+    return bool(a.transpose(1, 2, 3, 0).flags.c_contiguous)
 
-    No copy when there is no padding and the planes are already contiguous (an NCHW array, or
-    the channels-first output of a previous convolution).
-    """
-    planes = x.transpose(1, 0, 2, 3)
+
+def full_nchw(xp: Any, shape: tuple, fill: float, dtype: Any, innermost: bool) -> Any:
+    """An (N, C, H, W) array filled with ``fill``, laid out (C, H, W, N) if ``innermost``."""
+    if not innermost:
+        return xp.full(shape, fill, dtype)
+    n, c, h, w = shape
+    return xp.full((c, h, w, n), fill, dtype).transpose(3, 0, 1, 2)
+
+
+def to_planes(xp: Any, x: Any, g: Geometry) -> Any:
+    """Input (N, C, H, W) as padded planes (C, Hp, Wp, N); no copy if already so, unpadded."""
+    planes = x.transpose(1, 2, 3, 0)
     top, bottom, left, right = g.p.padding
     if top == bottom == left == right == 0:
-        s = planes.strides
-        if s[3] == planes.itemsize and s[2] == planes.shape[3] * planes.itemsize:
-            return planes
-        return xp.ascontiguousarray(planes)
-    out = xp.zeros((g.c, g.n, g.hp, g.wp), x.dtype)
-    out[:, :, top : top + g.h, left : left + g.w] = planes
+        return planes if batch_innermost(x) else xp.ascontiguousarray(planes)
+    out = xp.zeros((g.c, g.hp, g.wp, g.n), x.dtype)
+    out[:, top : top + g.h, left : left + g.w] = planes
     return out
 
 
-def image_view(xp: Any, y: Any, g: Geometry, writeable: bool = False) -> Any:
-    """GEMM columns (C', N R) seen as images (C', N, Ho, Wo), skipping full-rows garbage."""
-    if not g.full_rows:
-        return y.reshape(y.shape[0], g.n, g.ho, g.wo)
-    it = y.itemsize
-    strides = (g.n * g.run * it, g.run * it, g.wp * it, it)
-    return as_strided(xp, y, (y.shape[0], g.n, g.ho, g.wo), strides, writeable)
-
-
 def grad_columns(xp: Any, grad: Any, g: Geometry) -> Any:
-    """An output gradient (N, C', Ho, Wo) as GEMM columns (C', N R); garbage columns get 0."""
-    planes = grad.transpose(1, 0, 2, 3)
-    if not g.full_rows:
-        return xp.ascontiguousarray(planes).reshape(planes.shape[0], g.n * g.run)
-    cols = xp.zeros((planes.shape[0], g.n * g.run), grad.dtype)
-    image_view(xp, cols, g, writeable=True)[...] = planes
-    return cols
+    """An output gradient (N, C', Ho, Wo) as GEMM columns (C', Ho Wo N); no copy if it is
+    batch-innermost already (as conv2d's own output is)."""
+    planes = grad.transpose(1, 2, 3, 0)
+    return xp.ascontiguousarray(planes).reshape(planes.shape[0], g.run * g.n)
 
 
 def window_view(xp: Any, planes: Any, g: Geometry, writeable: bool = False) -> Any:
-    """All kh*kw shifted windows of planes (C, N, Hp, Wp) as a view (C, kh, kw, N, R...).
-
-    full_rows: (C, kh, kw, N, R), the window at (i, j) starting at flat offset i dh Wp + j dw of
-    each plane; otherwise (C, kh, kw, N, Ho, Wo) with the strides of the strided output grid.
-    """
-    sc, sn, sh, sw = planes.strides
+    """All kh*kw shifted windows of planes (C, Hp, Wp, N) as one view (C, kh, kw, Ho, Wo, N):
+    element [c, i, j, h, w, n] is planes[c, s_h h + d_h i, s_w w + d_w j, n]."""
+    sc, sh, sw, sn = planes.strides
     (dh, dw), (st_h, st_w) = g.p.dilation, g.p.stride
-    if g.full_rows:
-        shape = (g.c, g.kh, g.kw, g.n, g.run)
-        strides = (sc, dh * sh, dw * sw, sn, sw)
-    else:
-        shape = (g.c, g.kh, g.kw, g.n, g.ho, g.wo)
-        strides = (sc, dh * sh, dw * sw, sn, st_h * sh, st_w * sw)
+    shape = (g.c, g.kh, g.kw, g.ho, g.wo, g.n)
+    strides = (sc, dh * sh, dw * sw, st_h * sh, st_w * sw, sn)
     return as_strided(xp, planes, shape, strides, writeable)
 
 
 # ----- the three kernels -----------------------------------------------------------------------
 def im2col(xp: Any, x: Any, g: Geometry) -> Any:
-    """Columns (groups, K, N R) of input x (N, C, H, W), in the reused workspace."""
+    """Columns (groups, K, Ho Wo N) of input x (N, C, H, W), in the reused workspace."""
     view = window_view(xp, to_planes(xp, x, g), g)
     cols = workspace(xp, view.shape, x.dtype)
     cols[...] = view  # the one copy: every window element, in the order the GEMM reads it
-    return cols.reshape(g.p.groups, g.c // g.p.groups * g.kh * g.kw, g.n * g.run)
+    return cols.reshape(g.p.groups, g.c // g.p.groups * g.kh * g.kw, g.run * g.n)
 
 
 def forward(xp: Any, x: Any, weight: Any, bias: Any, g: Geometry) -> Any:
-    """y = conv2d(x, weight) + bias, (N, C_out, Ho, Wo), returned channels first in memory."""
+    """y = conv2d(x, weight) + bias, (N, C_out, Ho, Wo), batch-innermost in memory."""
     cols = im2col(xp, x, g)
     c_out = weight.shape[0]
     w = weight.reshape(g.p.groups, c_out // g.p.groups, -1)
-    y = xp.matmul(w, cols).reshape(c_out, g.n * g.run)
-    img = image_view(xp, y, g)
+    y = xp.matmul(w, cols).reshape(c_out, g.ho, g.wo, g.n)
     if bias is not None:
-        img = img + bias.reshape(-1, 1, 1, 1)  # also compacts full-rows output
-    elif g.full_rows:
-        img = xp.ascontiguousarray(img)
-    return img.transpose(1, 0, 2, 3)
+        y += bias.reshape(-1, 1, 1, 1)
+    return y.transpose(3, 0, 1, 2)
 
 
 def weight_grad(xp: Any, x: Any, grad: Any, g: Geometry) -> Any:
-    """dL/dweight (C_out, C_in/groups, kh, kw) = grad (C_out, N R) @ cols^T, per group."""
+    """dL/dweight (C_out, C_in/groups, kh, kw) = grad (C_out, Ho Wo N) @ cols^T, per group."""
     cols = im2col(xp, x, g)
     c_out = grad.shape[1]
-    gc = grad_columns(xp, grad, g).reshape(g.p.groups, c_out // g.p.groups, g.n * g.run)
-    dw = xp.matmul(gc, cols.transpose(0, 2, 1))
-    return dw.reshape(c_out, g.c // g.p.groups, g.kh, g.kw)
+    gc = grad_columns(xp, grad, g).reshape(g.p.groups, c_out // g.p.groups, g.run * g.n)
+    # as dW^T = cols @ gc^T: the same product as gc @ cols^T, but OpenBLAS splits this shape
+    # (K, Ho Wo N) @ (Ho Wo N, C_out) across threads well, and the other one badly on a busy
+    # machine (medians 23 vs 176 ms for the issue-6 layer while other jobs ran)
+    dw_t = xp.matmul(cols, gc.transpose(0, 2, 1))
+    return dw_t.transpose(0, 2, 1).reshape(c_out, g.c // g.p.groups, g.kh, g.kw)
 
 
 def input_grad(xp: Any, grad: Any, weight: Any, g: Geometry) -> Any:
     """dL/dx (N, C, H, W): columns weight^T @ grad, then col2im (the adjoint of im2col)."""
     groups, c_out = g.p.groups, weight.shape[0]
     w = weight.reshape(groups, c_out // groups, -1)
-    gc = grad_columns(xp, grad, g).reshape(groups, c_out // groups, g.n * g.run)
+    gc = grad_columns(xp, grad, g).reshape(groups, c_out // groups, g.run * g.n)
     cols = workspace(xp, (groups, w.shape[2], gc.shape[2]), grad.dtype)
-    xp.matmul(w.transpose(0, 2, 1), gc, out=cols)
-    cols = cols.reshape((g.c, g.kh, g.kw, g.n, *([g.run] if g.full_rows else [g.ho, g.wo])))
-    planes = xp.zeros((g.c, g.n, g.hp, g.wp), grad.dtype)
+    xp.matmul(xp.ascontiguousarray(w.transpose(0, 2, 1)), gc, out=cols)
+    cols = cols.reshape(g.c, g.kh, g.kw, g.ho, g.wo, g.n)
+    planes = xp.zeros((g.c, g.hp, g.wp, g.n), grad.dtype)
     windows = window_view(xp, planes, g, writeable=True)
     for i in range(g.kh):  # overlapping windows: one add per kernel offset, each slab disjoint
         for j in range(g.kw):
             windows[:, i, j] += cols[:, i, j]
     top, _, left, _ = g.p.padding
-    return planes[:, :, top : top + g.h, left : left + g.w].transpose(1, 0, 2, 3)
+    return planes[:, top : top + g.h, left : left + g.w].transpose(3, 0, 1, 2)

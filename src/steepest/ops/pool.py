@@ -29,7 +29,7 @@ import numpy as np
 from ..autograd import Function
 from ..backend import array_module
 from ..tensor import Tensor
-from ._im2col import ConvParams, Geometry, as_strided
+from ._im2col import ConvParams, Geometry, as_strided, batch_innermost, full_nchw
 from .conv import _check_window, _pair
 from .linalg import matmul
 
@@ -48,7 +48,7 @@ def _padded(xp: Any, x: Any, g: Geometry, pad_value: float) -> Any:
     top, bottom, left, right = g.p.padding
     if top == bottom == left == right == 0:
         return x
-    out = xp.full((g.n, g.c, g.hp, g.wp), pad_value, dtype=x.dtype)
+    out = full_nchw(xp, (g.n, g.c, g.hp, g.wp), pad_value, x.dtype, batch_innermost(x))
     out[:, :, top : top + g.h, left : left + g.w] = x
     return out
 
@@ -63,6 +63,14 @@ def _overlapping(g: Geometry) -> bool:
 
 def _is_number(a: Any) -> bool:
     return isinstance(a, int | float)
+
+
+def _masks(xp: Any, g: Geometry, like: Any) -> Any:
+    """Uninitialised booleans (kh, kw, N, C, Ho, Wo), each offset's slab in ``like``'s layout."""
+    if not batch_innermost(like):
+        return xp.empty((g.kh, g.kw, *like.shape), dtype=bool)
+    masks = xp.empty((g.kh, g.kw, g.c, g.ho, g.wo, g.n), dtype=bool)
+    return masks.transpose(0, 1, 5, 2, 3, 4)
 
 
 def _offsets(g: Geometry) -> list[tuple[int, int]]:
@@ -99,7 +107,8 @@ class WindowScatter(Function):
         g = geometry
         xp = array_module(grad)
         scaled = grad * scale
-        dx = xp.zeros((g.n, g.c, g.hp, g.wp), grad.dtype)
+        # dx in grad's memory layout: the scatter below then moves contiguous runs
+        dx = full_nchw(xp, (g.n, g.c, g.hp, g.wp), 0, grad.dtype, batch_innermost(grad))
         win = _windows(xp, dx, g, writeable=True)
         overlapping = _overlapping(g)
         for i, j in _offsets(g):
@@ -138,8 +147,8 @@ class MaxPool2d(Function):
         x = self.parents[0].data
         xp = array_module(x)
         win = _windows(xp, _padded(xp, x, g, -np.inf), g)
-        mask = xp.empty((g.kh, g.kw, g.n, g.c, g.ho, g.wo), dtype=bool)
-        count = xp.zeros(out.shape, dtype=x.dtype)
+        mask = _masks(xp, g, out.data)
+        count = xp.zeros_like(out.data)  # in out's memory layout, as the masks
         for i, j in _offsets(g):
             xp.equal(win[i, j], out.data, out=mask[i, j])
             count += mask[i, j]
