@@ -1,0 +1,106 @@
+"""From a TrainConfig to objects: the model, the optimizer, the scheduler, the loss."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import TrainConfig
+from .data import DataInfo
+from .errors import UsageError
+
+
+def build_model(cfg: TrainConfig, data: DataInfo) -> Any:
+    """The preset ``cfg.model`` sized for ``data``; ``--dropout`` and ``model_args`` passed on.
+
+    Seeds the global generator with ``cfg.seed`` first, so the initial weights are a function
+    of the seed alone.
+    """
+    from .. import manual_seed, models
+
+    spec = _spec(cfg.model)
+    kwargs = dict(cfg.model_args)
+    if cfg.dropout is not None:
+        if not models.accepts(cfg.model, "dropout"):
+            raise UsageError(f"--dropout: model {cfg.model!r} has no dropout")
+        kwargs["dropout"] = cfg.dropout
+    if spec.inputs in ("tokens", "image") and data.kind != spec.inputs:
+        raise UsageError(f"model {cfg.model!r} reads {spec.inputs}, but dataset {data.name} holds "
+                         f"{data.kind}")
+    if data.kind == "tokens" and spec.inputs != "tokens":
+        raise UsageError(f"dataset {data.name} holds token ids; use a text model (fasttext, "
+                         f"text_cnn, text_lstm), not {cfg.model!r}")
+    manual_seed(cfg.seed)
+    try:
+        return models.for_data(cfg.model, data.input_shape, data.num_classes, data.vocab_size,
+                               **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _spec(name: str) -> Any:
+    from .. import models
+
+    try:
+        return models.spec(name)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def task_of(cfg: TrainConfig) -> str:
+    return _spec(cfg.model).task
+
+
+def build_optimizer(cfg: TrainConfig, model: Any) -> Any:
+    """The optimizer by name; ``momentum``/``nesterov`` are SGD with momentum 0.9."""
+    from .. import optim
+
+    classes = {"sgd": optim.SGD, "momentum": optim.SGD, "nesterov": optim.SGD,
+               "adagrad": optim.Adagrad, "rmsprop": optim.RMSprop, "adadelta": optim.Adadelta,
+               "adam": optim.Adam, "adamw": optim.AdamW, "nadam": optim.NAdam,
+               "lion": optim.Lion}
+    kwargs: dict[str, Any] = {"lr": cfg.learning_rate}
+    if cfg.optimizer in ("momentum", "nesterov"):
+        kwargs.update(momentum=0.9, nesterov=cfg.optimizer == "nesterov")
+    if cfg.weight_decay is not None:
+        kwargs["weight_decay"] = cfg.weight_decay
+    if cfg.clip_grad is not None:
+        kwargs["transforms"] = [optim.ClipGradNorm(cfg.clip_grad)]
+    try:
+        return classes[cfg.optimizer](model.parameters(), **kwargs)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def build_scheduler(cfg: TrainConfig, optimizer: Any, steps_per_epoch: int) -> tuple[Any, str]:
+    """``(scheduler or None, interval)`` for ``cfg.scheduler``.
+
+    cosine and onecycle anneal per step over the whole run; step divides the lr by 10 at
+    1/2 and 3/4 of the epochs; exponential multiplies it by 0.9 per epoch; plateau halves
+    it when the validation loss has not improved for an epoch.
+    """
+    from ..optim import lr_scheduler as L
+
+    total = cfg.epochs * steps_per_epoch
+    if cfg.scheduler == "none":
+        return None, "epoch"
+    if cfg.scheduler == "cosine":
+        return L.CosineAnnealingLR(optimizer, T_max=total), "step"
+    if cfg.scheduler == "onecycle":
+        return L.OneCycleLR(optimizer, max_lr=cfg.learning_rate, total_steps=total), "step"
+    if cfg.scheduler == "step":
+        milestones = sorted({max(1, cfg.epochs // 2), max(1, 3 * cfg.epochs // 4)})
+        return L.MultiStepLR(optimizer, milestones=milestones, gamma=0.1), "epoch"
+    if cfg.scheduler == "exponential":
+        return L.ExponentialLR(optimizer, gamma=0.9), "epoch"
+    if cfg.scheduler == "plateau":
+        return L.ReduceLROnPlateau(optimizer, factor=0.5, patience=1), "epoch"
+    raise UsageError(f"unknown scheduler {cfg.scheduler!r}")
+
+
+def build_loss(task: str) -> tuple[Any, list[str]]:
+    """The loss and the metrics of a task: cross-entropy + accuracy, or MSE + MAE."""
+    from .. import nn
+
+    if task == "reconstruct":
+        return nn.MSELoss(), ["mae"]
+    return nn.CrossEntropyLoss(), ["accuracy"]

@@ -1,0 +1,73 @@
+"""``steepest eval RUN_OR_CHECKPOINT``: rebuild the model from the run's config, load the
+checkpoint's weights, and report loss and metrics on the test (or training) split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .build import build_loss, build_model, task_of
+from .config import TrainConfig
+from .data import loaders, prepare
+from .errors import UsageError
+from .train_cmd import BEST, LAST, load_run_config
+
+
+def _locate(target: Path) -> tuple[Path, TrainConfig]:
+    """The checkpoint file and the config of a run directory or of a checkpoint file."""
+    from ..train import CheckpointError, checkpoint_info
+
+    if target.is_dir():
+        cfg = load_run_config(target)
+        for candidate in (target / BEST, target / LAST):
+            if candidate.is_file():
+                return candidate, cfg
+        raise UsageError(f"{target} has no checkpoint ({BEST} or {LAST})")
+    if not target.is_file():
+        raise UsageError(f"{target} does not exist (give a run directory or a .safetensors file)")
+    try:
+        info = checkpoint_info(target)
+    except CheckpointError as exc:
+        raise UsageError(str(exc)) from None
+    config = info.get("config") if isinstance(info, dict) else None
+    if isinstance(config, dict):
+        return target, TrainConfig.from_dict(config, source=f"checkpoint {target}")
+    run_dir = target.parent.parent  # runs/NAME/checkpoints/x.safetensors
+    if (run_dir / "config.toml").is_file():
+        return target, load_run_config(run_dir)
+    raise UsageError(f"{target} records no training config and has no config.toml two levels up")
+
+
+def eval_command(target: Path, split: str, batch_size: int | None) -> int:
+    from .. import train
+
+    checkpoint, cfg = _locate(target)
+    cfg.augment = False  # evaluate on the data as it is
+    if batch_size is not None:
+        cfg.batch_size = batch_size
+    cfg.validate()
+    task = task_of(cfg)
+    data = prepare(cfg.dataset, task=task, subset=cfg.subset, vocab_size=cfg.vocab_size,
+                   maxlen=cfg.maxlen)
+    model = build_model(cfg, data)
+    try:
+        state = train.load_checkpoint(checkpoint)
+    except train.CheckpointError as exc:
+        raise UsageError(str(exc)) from None
+    weights = state.get("model", state) if isinstance(state, dict) else state
+    try:
+        model.load_state_dict(weights)
+    except ValueError as exc:
+        raise UsageError(f"{checkpoint} does not fit model {cfg.model!r}: {exc}") from None
+    train_loader, test_loader = loaders(data, cfg.batch_size, cfg.seed)
+    if split == "train":  # the training split without shuffling or augmentation
+        from ..data import ArrayDataset, DataLoader
+
+        train_loader = DataLoader(ArrayDataset(data.x_train, data.y_train),
+                                  batch_size=test_loader.batch_size,
+                                  transform=data.test_transform)
+    loader = test_loader if split == "test" else train_loader
+    loss_fn, metrics = build_loss(task)
+    results = train.evaluate(model, loss_fn, loader, metrics)
+    body = "  ".join(f"{k} {v:.4f}" for k, v in results.items())
+    print(f"{split} ({len(loader.dataset)} examples): {body}   [{checkpoint}]")
+    return 0

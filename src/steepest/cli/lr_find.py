@@ -1,0 +1,148 @@
+"""The learning-rate range test (Smith, 2017; the fastai ``lr_find``).
+
+Train a fresh model for ``steps`` batches while the learning rate grows exponentially,
+``lr_k = start * (end / start)^(k / (steps - 1))``, and record the loss. The loss is smoothed
+with a bias-corrected exponential moving average ``s_k = (b s_{k-1} + (1 - b) loss_k) /
+(1 - b^k)``; the test stops early once ``s_k`` exceeds 4 times its minimum (divergence).
+The suggestion is the lr where the smoothed loss falls fastest, ``argmin d s / d log(lr)``,
+searched before the minimum of ``s`` (past it the loss only rises).
+
+>>> lrs, losses, smoothed = range_test(model, loss_fn, optimizer, loader, 1e-7, 10.0, 200)
+>>> suggest(lrs, smoothed)
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import math
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .build import build_loss, build_model, build_optimizer, task_of
+from .config import TrainConfig
+from .data import loaders, prepare
+from .errors import UsageError
+
+
+def _batches(loader: Any) -> Iterator[Any]:
+    """The loader's batches, epoch after epoch, for as long as they are wanted."""
+    for _ in itertools.count():
+        yield from loader
+
+
+def range_test(model: Any, loss_fn: Any, optimizer: Any, loader: Any, start: float, end: float,
+               steps: int, beta: float = 0.98, diverge: float = 4.0
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(lrs, losses, smoothed)`` of the sweep (shorter than ``steps`` if it diverged)."""
+    from ..train.trainer import split_batch
+
+    lrs, losses, smoothed = [], [], []
+    avg, best = 0.0, math.inf
+    model.train()
+    # divergence is the expected end of a range test: overflow there is information, not a bug
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k, batch in zip(range(steps), _batches(loader), strict=False):
+            lr = start * (end / start) ** (k / max(steps - 1, 1))
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            x, y = split_batch(batch)
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            value = float(loss.item())
+            if not math.isfinite(value):
+                break
+            loss.backward()
+            optimizer.step()
+            avg = beta * avg + (1 - beta) * value
+            s = avg / (1 - beta ** (k + 1))
+            lrs.append(lr)
+            losses.append(value)
+            smoothed.append(s)
+            best = min(best, s)
+            if k > 10 and s > diverge * best:
+                break
+    return np.array(lrs), np.array(losses), np.array(smoothed)
+
+
+def suggest(lrs: np.ndarray, smoothed: np.ndarray) -> float | None:
+    """The lr of steepest descent of the smoothed loss (None if the sweep is too short)."""
+    if len(lrs) < 10:
+        return None
+    lowest = int(np.argmin(smoothed))
+    skip = max(1, len(lrs) // 10)  # the first points are the moving average warming up
+    if lowest <= skip + 1:
+        return None
+    slope = np.gradient(smoothed, np.log10(lrs))
+    return float(lrs[skip + int(np.argmin(slope[skip:lowest + 1]))])
+
+
+def plot(path: Path, lrs: np.ndarray, losses: np.ndarray, smoothed: np.ndarray,
+         suggestion: float | None, title: str) -> None:
+    from .report import _pyplot
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
+    ax.plot(lrs, losses, color="tab:blue", alpha=0.3, linewidth=0.8, label="loss")
+    ax.plot(lrs, smoothed, color="tab:blue", label="smoothed loss")
+    if suggestion is not None:
+        ax.axvline(suggestion, color="tab:red", linestyle="--",
+                   label=f"steepest descent: {suggestion:.2g}")
+    ax.set_xscale("log")
+    top = min(float(np.max(smoothed)), 1.5 * float(smoothed[0])) if len(smoothed) else 1.0
+    bottom = float(np.min(smoothed)) if len(smoothed) else 0.0
+    ax.set_ylim(bottom - 0.05 * (top - bottom), top + 0.05 * (top - bottom) + 1e-12)
+    ax.set(xlabel="learning rate (log scale)", ylabel="training loss", title=title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def lr_find_command(cfg: TrainConfig, start: float, end: float, steps: int) -> int:
+    for name, value in (("start-lr", start), ("end-lr", end)):
+        if not (math.isfinite(value) and value > 0):
+            raise UsageError(f"--{name} must be a positive number, got {value!r}")
+    if end <= start:
+        raise UsageError(f"--end-lr ({end}) must be larger than --start-lr ({start})")
+    if steps < 10:
+        raise UsageError(f"--steps must be at least 10, got {steps}")
+    cfg.validate()
+    task = task_of(cfg)
+    data = prepare(cfg.dataset, task=task, augment=cfg.augment, subset=cfg.subset,
+                   vocab_size=cfg.vocab_size, maxlen=cfg.maxlen)
+    model = build_model(cfg, data)
+    optimizer = build_optimizer(cfg, model)
+    loss_fn, _ = build_loss(task)
+    train_loader, _ = loaders(data, cfg.batch_size, cfg.seed)
+    lrs, losses, smoothed = range_test(model, loss_fn, optimizer, train_loader, start, end, steps)
+    if not len(lrs):
+        raise UsageError(f"the loss was not finite at the first step (lr {start}); lower "
+                         "--start-lr")
+    stem = Path(cfg.dataset).stem if cfg.dataset.endswith(".npz") else cfg.dataset
+    out = Path(cfg.out) if cfg.out else Path("runs") / (
+        f"lr-find-{stem}-{cfg.model}-{datetime.now():%Y%m%d-%H%M%S}")
+    out.mkdir(parents=True, exist_ok=True)
+    suggestion = suggest(lrs, smoothed)
+    with (out / "lr_find.csv").open("w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["lr", "loss", "smoothed_loss"])
+        w.writerows(zip(lrs.tolist(), losses.tolist(), smoothed.tolist(), strict=True))
+    plot(out / "lr_find.png", lrs, losses, smoothed, suggestion,
+         f"lr range test: {cfg.model} on {stem}, {cfg.optimizer}")
+    lowest = float(lrs[int(np.argmin(smoothed))])
+    ended = "diverged" if len(lrs) < steps else "finished"
+    print(f"{len(lrs)} steps from lr {lrs[0]:.2g} to {lrs[-1]:.2g} ({ended}); lowest smoothed "
+          f"loss {smoothed.min():.4f} at lr {lowest:.2g}")
+    if suggestion is None:
+        print("no suggestion: the loss did not fall over the sweep; widen --start-lr/--end-lr "
+              "or add --steps")
+    else:
+        print(f"suggested lr: {suggestion:.2g} (steepest descent of the smoothed loss)")
+    print(f"plot: {out / 'lr_find.png'}   data: {out / 'lr_find.csv'}")
+    return 0

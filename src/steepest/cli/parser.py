@@ -1,0 +1,128 @@
+"""The argparse tree: ``steepest {train, eval, resume, summary, lr-find, datasets}``.
+
+Recipe flags default to ``argparse.SUPPRESS``, so the parsed namespace holds only the flags
+that were typed; they override the ``--config`` file, which overrides the defaults of
+``TrainConfig``. Any parse error becomes one ``UsageError`` line (exit code 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, NoReturn
+
+from .config import DEFAULT_LR, OPTIMIZERS, SCHEDULERS, TrainConfig, parse_model_arg
+from .errors import UsageError
+
+S = argparse.SUPPRESS
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, raised instead of printed with usage."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("steepest").strip()
+        raise UsageError(f"{command}: {message}" if command else message)
+
+
+def _model_arg(text: str) -> tuple[str, Any]:
+    try:
+        return parse_model_arg(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _recipe_flags(p: argparse.ArgumentParser, training: bool = True) -> None:
+    """The flags that make up a TrainConfig (a subset of them for ``summary``)."""
+    d = TrainConfig()
+    p.add_argument("--config", default=S, metavar="FILE",
+                   help="a TOML (or .json) file with any of these keys; flags override it")
+    p.add_argument("--dataset", default=S, metavar="NAME",
+                   help="mnist, fashion_mnist, cifar10, imdb, spirals, moons, blobs, xor, or a "
+                   f"path to an .npz with x_train, y_train, x_test, y_test (default {d.dataset})")
+    p.add_argument("--model", default=S, metavar="NAME",
+                   help=f"a preset of st.models.names() (default {d.model})")
+    p.add_argument("--model-arg", dest="model_args", action="append", type=_model_arg,
+                   default=S, metavar="KEY=VALUE",
+                   help="a model builder argument, value in TOML syntax, e.g. "
+                   "hidden=[1024,512] (repeatable)")
+    p.add_argument("--dropout", type=float, default=S, help="dropout probability of the model")
+    p.add_argument("--vocab-size", type=int, default=S,
+                   help=f"imdb: keep the most frequent words (default {d.vocab_size})")
+    p.add_argument("--maxlen", type=int, default=S,
+                   help=f"imdb: tokens per review, padded or cut (default {d.maxlen})")
+    p.add_argument("--seed", type=int, default=S, help=f"random seed (default {d.seed})")
+    if not training:
+        return
+    lrs = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items())
+    p.add_argument("--optimizer", default=S, choices=OPTIMIZERS, metavar="NAME",
+                   help=f"{', '.join(OPTIMIZERS)} (default {d.optimizer})")
+    p.add_argument("--lr", type=float, default=S,
+                   help=f"learning rate (default by optimizer: {lrs})")
+    p.add_argument("--batch-size", type=int, default=S, help=f"default {d.batch_size}")
+    p.add_argument("--epochs", type=int, default=S, help=f"default {d.epochs}")
+    p.add_argument("--weight-decay", type=float, default=S,
+                   help="L2 penalty (AdamW: decoupled); default: the optimizer's")
+    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=S,
+                   help="random shifts/rotations (digits), flips and crops (other images)")
+    p.add_argument("--scheduler", default=S, choices=SCHEDULERS, metavar="NAME",
+                   help=f"{', '.join(SCHEDULERS)} (default {d.scheduler})")
+    p.add_argument("--subset", type=int, default=S, metavar="N",
+                   help="train on the first N training examples only")
+    p.add_argument("--patience", type=int, default=S,
+                   help="stop after this many epochs without a better test loss")
+    p.add_argument("--clip-grad", type=float, default=S, metavar="NORM",
+                   help="clip the global gradient norm")
+    p.add_argument("--out", default=S, metavar="DIR",
+                   help="run directory (default runs/DATASET-MODEL-TIME)")
+    p.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=S,
+                   help="no progress bar")
+
+
+def build_parser() -> Parser:
+    root = Parser(prog="steepest", description="Train and evaluate steepest models.",
+                  epilog="Quick start: steepest train   (MNIST, about 98%% test accuracy)")
+    from .. import __version__
+
+    root.add_argument("--version", action="version", version=f"steepest {__version__}")
+    sub = root.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    p = sub.add_parser("train", help="train a model; writes a run directory",
+                       description="Train a model. Defaults: the MNIST demo recipe.")
+    _recipe_flags(p)
+
+    p = sub.add_parser("eval", help="evaluate a run or a checkpoint on the test split")
+    p.add_argument("target", metavar="RUN_OR_CHECKPOINT",
+                   help="a run directory (its best checkpoint) or a .safetensors file")
+    p.add_argument("--split", choices=("test", "train"), default="test")
+    p.add_argument("--batch-size", type=int, default=None)
+
+    p = sub.add_parser("resume", help="continue a run from its last checkpoint")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="train to this many epochs in all (default: the run's own)")
+    p.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=None)
+
+    p = sub.add_parser("summary", help="a model's layers, output shapes and parameter counts")
+    _recipe_flags(p, training=False)
+    p.add_argument("--batch", type=int, default=1, help="batch size of the example input")
+
+    p = sub.add_parser("lr-find", help="learning-rate range test: plot and a suggestion")
+    _recipe_flags(p)
+    p.add_argument("--start-lr", type=float, default=1e-7)
+    p.add_argument("--end-lr", type=float, default=10.0)
+    p.add_argument("--steps", type=int, default=200, help="batches in the sweep (default 200)")
+
+    p = sub.add_parser("datasets", help="which datasets are cached, and where")
+    p.add_argument("--check", action="store_true",
+                   help="also try to reach each download source (HEAD requests)")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds per source (default 5)")
+    return root
+
+
+def config_from(args: argparse.Namespace) -> tuple[TrainConfig, set[str]]:
+    """The TrainConfig of parsed recipe flags, and the names of the flags that were given."""
+    given = {k: v for k, v in vars(args).items() if k in TrainConfig.field_names()}
+    if "model_args" in given:
+        given["model_args"] = dict(given["model_args"])
+    path = getattr(args, "config", None)
+    return TrainConfig.load(path, overrides=given), set(given)

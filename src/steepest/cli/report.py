@@ -1,0 +1,157 @@
+"""What a run leaves behind besides its checkpoints: curves as PNG and a summary.md.
+
+matplotlib is imported here only, lazily, with the Agg backend (no display needed), so
+``import steepest`` and ``steepest --help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def read_metrics(path: Path) -> dict[str, list[float | None]]:
+    """metrics.csv as ``{column: values}``, numbers as floats and empty cells as None."""
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    columns: dict[str, list[float | None]] = {}
+    for row in rows:
+        for key, text in row.items():
+            columns.setdefault(key, []).append(float(text) if text not in ("", None) else None)
+    return columns
+
+
+def read_steps(path: Path) -> tuple[list[int], list[float]]:
+    """``(step, loss)`` of the batch records of a JSON-lines log (none if it is absent)."""
+    steps, losses = [], []
+    if path.is_file():
+        for line in path.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            loss = record.get("loss")
+            if record.get("type") == "batch" and isinstance(loss, int | float) \
+                    and math.isfinite(loss):
+                steps.append(int(record["step"]))
+                losses.append(float(loss))
+    return steps, losses
+
+
+def _smooth(values: list[float], beta: float = 0.9) -> list[float]:
+    """Bias-corrected exponential moving average (what a progress bar's loss shows)."""
+    out, avg = [], 0.0
+    for k, v in enumerate(values, 1):
+        avg = beta * avg + (1 - beta) * v
+        out.append(avg / (1 - beta**k))
+    return out
+
+
+def _curve(ax: Any, x: list[float], values: list[float | None], **style: Any) -> None:
+    points = [(a, b) for a, b in zip(x, values, strict=True) if b is not None and math.isfinite(b)]
+    if points:
+        ax.plot(*zip(*points, strict=True), **style)
+
+
+def plot_run(run_dir: Path, metric: str) -> list[Path]:
+    """loss.png (per-step training loss, per-epoch train and validation loss) and
+    ``<metric>.png`` (per epoch); returns the files written."""
+    columns = read_metrics(run_dir / "metrics.csv")
+    if not columns.get("epoch"):
+        return []
+    plt = _pyplot()
+    epochs = [e + 1 for e in columns["epoch"]]  # type: ignore[operator]
+    steps, step_loss = read_steps(run_dir / "log.jsonl")
+    written = []
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
+    if steps:  # put the steps on the epoch axis: step s of n per epoch is at s / n
+        per_epoch = max(steps) / max(epochs)
+        x = [s / per_epoch for s in steps]
+        ax.plot(x, step_loss, color="tab:blue", alpha=0.2, linewidth=0.8)
+        ax.plot(x, _smooth(step_loss), color="tab:blue", linewidth=1.2,
+                label="train loss (batches, smoothed)")
+    _curve(ax, epochs, columns.get("loss", []), color="tab:blue", marker="o", linestyle="none",
+           label="train loss (epoch mean)")
+    _curve(ax, epochs, columns.get("val_loss", []), color="tab:orange", marker="o",
+           label="test loss")
+    ax.set(xlabel="epoch", ylabel="loss", title=f"{run_dir.name}: loss")
+    if any(v is not None and v > 0 for v in columns.get("loss", [])):
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(run_dir / "loss.png")
+    plt.close(fig)
+    written.append(run_dir / "loss.png")
+
+    if metric in columns:
+        fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
+        _curve(ax, epochs, columns[metric], color="tab:blue", marker="o", label=f"train {metric}")
+        _curve(ax, epochs, columns.get(f"val_{metric}", []), color="tab:orange", marker="o",
+               label=f"test {metric}")
+        ax.set(xlabel="epoch", ylabel=metric, title=f"{run_dir.name}: {metric}")
+        ax.grid(alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(run_dir / f"{metric}.png")
+        plt.close(fig)
+        written.append(run_dir / f"{metric}.png")
+    return written
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}" if 1e-3 <= abs(value) < 1e4 or value == 0 else f"{value:.3g}"
+    return str(value)
+
+
+def write_summary(run_dir: Path, *, command: str, cfg: dict[str, Any], final: dict[str, Any],
+                  seconds: float, params: int, epochs_done: int, stop: str | None,
+                  plots: list[Path]) -> Path:
+    """A short human-readable summary.md of the run."""
+    from .. import __version__
+
+    rows = "\n".join(f"| {k} | {_fmt(v)} |" for k, v in final.items()
+                     if isinstance(v, int | float) and not isinstance(v, bool))
+    recipe = ", ".join(f"{k}={v}" for k, v in cfg.items()
+                       if v not in (None, {}) and k not in ("out", "quiet"))
+    images = "\n".join(f"![{p.stem}]({p.name})" for p in plots)
+    text = f"""# {run_dir.name}
+
+- command: `{command}`
+- recipe: {recipe}
+- parameters: {params:,}
+- epochs: {epochs_done}{f" (stopped: {stop})" if stop else ""}
+- wall time: {seconds:.1f} s
+- steepest {__version__}
+
+## Final metrics (last epoch; val_ = the test split)
+
+| metric | value |
+| --- | --- |
+{rows}
+
+## Files
+
+config.toml (run it again with `steepest train --config`), metrics.csv (one row per epoch),
+log.jsonl (batch losses), checkpoints/last.safetensors and best.safetensors
+(`steepest eval`, `steepest resume`), {", ".join(p.name for p in plots)}.
+
+{images}
+"""
+    path = run_dir / "summary.md"
+    path.write_text(text)
+    return path

@@ -1,0 +1,176 @@
+"""``steepest train`` and ``steepest resume``: one run directory, trained and reported.
+
+A run directory holds ``config.toml``, ``metrics.csv``, ``log.jsonl`` (batch losses),
+``checkpoints/{last,best}.safetensors``, ``loss.png``, ``accuracy.png`` (``mae.png`` for an
+autoencoder), ``summary.md`` and ``run.json`` (command lines and time spent). ``resume``
+rebuilds every object from ``config.toml`` and continues from ``last.safetensors`` exactly
+where the run stopped, to the configured number of epochs (or ``--epochs``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .build import build_loss, build_model, build_optimizer, build_scheduler, task_of
+from .config import TrainConfig
+from .data import loaders, prepare
+from .errors import UsageError
+
+LAST = Path("checkpoints") / "last.safetensors"
+BEST = Path("checkpoints") / "best.safetensors"
+
+
+@dataclass
+class Session:
+    """Everything built from a config: ready to ``trainer.fit``."""
+
+    cfg: TrainConfig
+    run_dir: Path
+    trainer: Any
+    train_loader: Any
+    test_loader: Any
+    metric: str
+
+
+def default_run_dir(cfg: TrainConfig) -> Path:
+    stem = Path(cfg.dataset).stem if cfg.dataset.endswith(".npz") else cfg.dataset
+    return Path("runs") / f"{stem}-{cfg.model}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
+    """Data, model, optimizer, scheduler, callbacks and the Trainer, all from ``cfg``."""
+    from .. import train
+
+    task = task_of(cfg)
+    data = prepare(cfg.dataset, task=task, augment=cfg.augment, subset=cfg.subset,
+                   vocab_size=cfg.vocab_size, maxlen=cfg.maxlen)
+    model = build_model(cfg, data)
+    train_loader, test_loader = loaders(data, cfg.batch_size, cfg.seed)
+    optimizer = build_optimizer(cfg, model)
+    scheduler, interval = build_scheduler(cfg, optimizer, len(train_loader))
+    loss_fn, metrics = build_loss(task)
+    metric = metrics[0]
+    callbacks: list[Any] = [
+        train.ProgressBar(quiet=cfg.quiet),
+        train.CSVLogger(run_dir / "metrics.csv"),
+        train.JSONLinesLogger(run_dir / "log.jsonl",
+                              every_n_steps=max(1, len(train_loader) // 50)),
+        train.ModelCheckpoint(run_dir / "checkpoints",
+                              monitor="val_loss" if task == "reconstruct" else f"val_{metric}"),
+    ]
+    if cfg.patience is not None:
+        callbacks.append(train.EarlyStopping(patience=cfg.patience, restore_best_weights=True))
+    trainer = train.Trainer(model, loss_fn, optimizer, metrics=metrics, callbacks=callbacks,
+                            scheduler=scheduler, scheduler_interval=interval,
+                            config=cfg.to_dict())
+    return Session(cfg, run_dir, trainer, train_loader, test_loader, metric)
+
+
+def _run(session: Session, command: str, previous_seconds: float = 0.0) -> int:
+    """Fit, then write the plots and summary.md; returns the exit code."""
+    from .report import plot_run, write_summary
+
+    cfg, run_dir, trainer = session.cfg, session.run_dir, session.trainer
+    log = _RunLog(run_dir / "run.json")
+    log.start(command)
+    start = time.perf_counter()
+    try:
+        trainer.fit(session.train_loader, session.test_loader, epochs=cfg.epochs)
+    except KeyboardInterrupt:
+        log.stop(time.perf_counter() - start)
+        print(f"\ninterrupted; continue with: steepest resume {run_dir}", file=sys.stderr)
+        return 130
+    seconds = time.perf_counter() - start
+    log.stop(seconds)
+    plots = plot_run(run_dir, session.metric)
+    final = trainer.history.last()
+    write_summary(run_dir, command=command, cfg=cfg.to_dict(), final=final,
+                  seconds=previous_seconds + seconds, params=trainer.model.num_parameters(),
+                  epochs_done=trainer.epoch, stop=trainer.stop_message, plots=plots)
+    if trainer.stop_reason == "nan":
+        print(f"training diverged: {trainer.stop_message}; try a smaller --lr", file=sys.stderr)
+        return 1
+    metric = session.metric
+    parts = [f"test {metric} {final[f'val_{metric}']:.4f}"] if f"val_{metric}" in final else []
+    if "val_loss" in final:
+        parts.append(f"test loss {final['val_loss']:.4f}")
+    print(f"{', '.join(parts)} after {trainer.epoch} epochs in {seconds:.1f} s")
+    print(f"run: {run_dir}   plots: {', '.join(str(p) for p in plots)}")
+    return 0
+
+
+class _RunLog:
+    """run.json: every command that worked on this run directory and the seconds it took."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data = json.loads(path.read_text()) if path.is_file() else {"sessions": []}
+
+    @property
+    def seconds(self) -> float:
+        return sum(s.get("seconds") or 0.0 for s in self.data["sessions"])
+
+    def start(self, command: str) -> None:
+        self.data["sessions"].append({"command": command, "started": datetime.now().isoformat(
+            timespec="seconds"), "seconds": None})
+        self._write()
+
+    def stop(self, seconds: float) -> None:
+        self.data["sessions"][-1]["seconds"] = round(seconds, 3)
+        self._write()
+
+    def _write(self) -> None:
+        self.path.write_text(json.dumps(self.data, indent=1) + "\n")
+
+
+def train_command(cfg: TrainConfig, command: str) -> int:
+    cfg.validate()
+    run_dir = Path(cfg.out) if cfg.out else default_run_dir(cfg)
+    if (run_dir / LAST).exists():
+        raise UsageError(f"{run_dir} already holds a run; continue it with `steepest resume "
+                         f"{run_dir}` or pick another --out")
+    session = build_session(cfg, run_dir)  # every input checked before anything is written
+    run_dir.mkdir(parents=True, exist_ok=True)
+    cfg.save(run_dir / "config.toml")
+    return _run(session, command)
+
+
+def load_run_config(run_dir: Path) -> TrainConfig:
+    path = run_dir / "config.toml"
+    if not run_dir.is_dir():
+        raise UsageError(f"run directory {run_dir} does not exist")
+    if not path.is_file():
+        raise UsageError(f"{run_dir} is not a run directory (no config.toml)")
+    return TrainConfig.load(path)
+
+
+def resume_command(run_dir: Path, epochs: int | None, quiet: bool | None, command: str) -> int:
+    from ..train import CheckpointError
+
+    cfg = load_run_config(run_dir)
+    if epochs is not None:
+        cfg.epochs = epochs
+    if quiet is not None:
+        cfg.quiet = quiet
+    cfg.out = str(run_dir)
+    cfg.validate()
+    if not (run_dir / LAST).is_file():
+        raise UsageError(f"{run_dir} has no checkpoint to resume from ({LAST} is missing)")
+    session = build_session(cfg, run_dir)
+    try:
+        session.trainer.load_checkpoint(run_dir / LAST)
+    except CheckpointError as exc:
+        raise UsageError(str(exc)) from None
+    done = session.trainer.epoch
+    if done >= cfg.epochs and session.trainer.batch_in_epoch == 0:
+        print(f"{run_dir} already finished {done} of {cfg.epochs} epochs; pass --epochs to train "
+              "further")
+        return 0
+    cfg.save(run_dir / "config.toml")
+    return _run(session, command, previous_seconds=_RunLog(run_dir / "run.json").seconds)
