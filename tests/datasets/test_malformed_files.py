@@ -104,6 +104,11 @@ def _rewrite(key: str, array: np.ndarray):
     return mutate
 
 
+def _delete_test_labels(arrays: dict, directory: Path) -> str:
+    (directory / "t10k-labels-idx1-ubyte.gz").unlink()
+    return directory.name
+
+
 def _tamper_pixel(arrays: dict, directory: Path) -> str:
     x = arrays["x_test"].copy()
     x[0, 0, 0] ^= 1
@@ -245,9 +250,7 @@ CASES = {
         _dir_source(_rewrite("y_test", np.array([1, 2, 10, 3], np.uint8))), LabelError, "label 10"
     ),
     "idx-missing-file": Case(
-        _dir_source(lambda a, d: ((d / "t10k-labels-idx1-ubyte.gz").unlink(), "idx")[1]),
-        SourceError,
-        "neither t10k-labels-idx1-ubyte",
+        _dir_source(_delete_test_labels), SourceError, "neither t10k-labels-idx1-ubyte"
     ),
     # ----- the CSV inside the offline wheel
     "csv-row-wrong-width": _csv_case(
