@@ -137,7 +137,7 @@ class DataLoader:
         indices = range(start, len(self))
         batches: Iterable[Any] = (self._batch(order, epoch, b) for b in indices)
         if self.prefetch:
-            batches = _prefetched(batches, self.prefetch)
+            batches = _Prefetcher(batches, self.prefetch)
         try:
             for b, batch in zip(indices, batches, strict=False):
                 self.position = b + 1
@@ -220,7 +220,7 @@ def _wrap(fields: Any, tensor: type) -> Any:
 _DONE = object()
 
 
-class _prefetched:
+class _Prefetcher:
     """Run ``iterable`` in a daemon thread, keeping up to ``depth`` items ready."""
 
     def __init__(self, iterable: Iterable[Any], depth: int) -> None:
@@ -247,7 +247,7 @@ class _prefetched:
         except BaseException as exc:  # handed to the consumer, re-raised there
             self._put((False, exc))
 
-    def __iter__(self) -> _prefetched:
+    def __iter__(self) -> _Prefetcher:
         return self
 
     def __next__(self) -> Any:
