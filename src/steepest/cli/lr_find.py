@@ -1,14 +1,16 @@
 """The learning-rate range test (Smith, 2017; the fastai ``lr_find``).
 
 Train a fresh model for ``steps`` batches while the learning rate grows exponentially,
-``lr_k = start * (end / start)^(k / (steps - 1))``, and record the loss. The loss is smoothed
-with a bias-corrected exponential moving average ``s_k = (b s_{k-1} + (1 - b) loss_k) /
-(1 - b^k)``; the test stops early once ``s_k`` exceeds 4 times its minimum (divergence).
-The suggestion is the lr where the smoothed loss falls fastest, ``argmin d s / d log(lr)``,
-searched before the minimum of ``s`` (past it the loss only rises).
+``lr_k = start * (end / start)^(k / (steps - 1))``, and record the loss. The test stops early
+once a bias-corrected moving average of the loss, ``a_k = b a_{k-1} + (1 - b) loss_k``,
+``a_k / (1 - b^k)``, exceeds 4 times its minimum (divergence). For the plot and the
+suggestion the losses are smoothed with a *centered* moving average instead (no lag: a
+causal average would shift the curve toward larger learning rates). The suggestion is the lr
+where the smoothed loss falls fastest, ``argmin d s / d log(lr)`` (a central difference
+over 5% of the sweep), searched before the minimum of ``s`` (past it the loss only rises).
 
->>> lrs, losses, smoothed = range_test(model, loss_fn, optimizer, loader, 1e-7, 10.0, 200)
->>> suggest(lrs, smoothed)
+>>> lrs, losses = range_test(model, loss_fn, optimizer, loader, 1e-7, 10.0, 200)
+>>> suggest(lrs, smooth(losses))
 """
 
 from __future__ import annotations
@@ -36,12 +38,12 @@ def _batches(loader: Any) -> Iterator[Any]:
 
 
 def range_test(model: Any, loss_fn: Any, optimizer: Any, loader: Any, start: float, end: float,
-               steps: int, beta: float = 0.98, diverge: float = 4.0
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(lrs, losses, smoothed)`` of the sweep (shorter than ``steps`` if it diverged)."""
+               steps: int, beta: float = 0.9, diverge: float = 4.0
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """``(lrs, losses)`` of the sweep (shorter than ``steps`` if it diverged)."""
     from ..train.trainer import split_batch
 
-    lrs, losses, smoothed = [], [], []
+    lrs, losses = [], []
     avg, best = 0.0, math.inf
     model.train()
     # divergence is the expected end of a range test: overflow there is information, not a bug
@@ -58,26 +60,43 @@ def range_test(model: Any, loss_fn: Any, optimizer: Any, loader: Any, start: flo
                 break
             loss.backward()
             optimizer.step()
-            avg = beta * avg + (1 - beta) * value
-            s = avg / (1 - beta ** (k + 1))
             lrs.append(lr)
             losses.append(value)
-            smoothed.append(s)
-            best = min(best, s)
-            if k > 10 and s > diverge * best:
+            avg = beta * avg + (1 - beta) * value
+            current = avg / (1 - beta ** (k + 1))
+            best = min(best, current)
+            if k > 10 and current > diverge * best:
                 break
-    return np.array(lrs), np.array(losses), np.array(smoothed)
+    return np.array(lrs), np.array(losses)
+
+
+def smooth(losses: np.ndarray, fraction: float = 0.05) -> np.ndarray:
+    """Centered moving average over a window of ``fraction`` of the points (at least 5, odd);
+    the window shrinks symmetrically at the ends."""
+    n = len(losses)
+    half = max(2, int(n * fraction) // 2)
+    csum = np.concatenate([[0.0], np.cumsum(losses)])
+    idx = np.arange(n)
+    width = np.minimum(np.minimum(idx, n - 1 - idx), half)  # symmetric at the edges
+    return (csum[idx + width + 1] - csum[idx - width]) / (2 * width + 1)
 
 
 def suggest(lrs: np.ndarray, smoothed: np.ndarray) -> float | None:
-    """The lr of steepest descent of the smoothed loss (None if the sweep is too short)."""
+    """The lr of steepest descent of the smoothed loss (None if the sweep is too short or the
+    loss never fell)."""
     if len(lrs) < 10:
         return None
     lowest = int(np.argmin(smoothed))
-    skip = max(1, len(lrs) // 10)  # the first points are the moving average warming up
+    skip = 2  # the ends of a centered average rest on fewer points
     if lowest <= skip + 1:
         return None
-    slope = np.gradient(smoothed, np.log10(lrs))
+    # the slope over +-k points (about 5% of the sweep), not between neighbours: a short
+    # recovery from a spike next to the cliff must not beat the long main descent
+    k = max(1, len(lrs) // 20)
+    i = np.arange(len(lrs))
+    lo, hi = np.maximum(i - k, 0), np.minimum(i + k, len(lrs) - 1)
+    log_lr = np.log10(lrs)
+    slope = (smoothed[hi] - smoothed[lo]) / (log_lr[hi] - log_lr[lo])
     return float(lrs[skip + int(np.argmin(slope[skip:lowest + 1]))])
 
 
@@ -94,7 +113,7 @@ def plot(path: Path, lrs: np.ndarray, losses: np.ndarray, smoothed: np.ndarray,
                    label=f"steepest descent: {suggestion:.2g}")
     ax.set_xscale("log")
     top = min(float(np.max(smoothed)), 1.5 * float(smoothed[0])) if len(smoothed) else 1.0
-    bottom = float(np.min(smoothed)) if len(smoothed) else 0.0
+    bottom = float(np.min(losses)) if len(losses) else 0.0
     ax.set_ylim(bottom - 0.05 * (top - bottom), top + 0.05 * (top - bottom) + 1e-12)
     ax.set(xlabel="learning rate (log scale)", ylabel="training loss", title=title)
     ax.grid(alpha=0.3, which="both")
@@ -120,7 +139,7 @@ def lr_find_command(cfg: TrainConfig, start: float, end: float, steps: int) -> i
     optimizer = build_optimizer(cfg, model)
     loss_fn, _ = build_loss(task)
     train_loader, _ = loaders(data, cfg.batch_size, cfg.seed)
-    lrs, losses, smoothed = range_test(model, loss_fn, optimizer, train_loader, start, end, steps)
+    lrs, losses = range_test(model, loss_fn, optimizer, train_loader, start, end, steps)
     if not len(lrs):
         raise UsageError(f"the loss was not finite at the first step (lr {start}); lower "
                          "--start-lr")
@@ -128,6 +147,7 @@ def lr_find_command(cfg: TrainConfig, start: float, end: float, steps: int) -> i
     out = Path(cfg.out) if cfg.out else Path("runs") / (
         f"lr-find-{stem}-{cfg.model}-{datetime.now():%Y%m%d-%H%M%S}")
     out.mkdir(parents=True, exist_ok=True)
+    smoothed = smooth(losses)
     suggestion = suggest(lrs, smoothed)
     with (out / "lr_find.csv").open("w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")

@@ -83,8 +83,9 @@ def plot_run(run_dir: Path, metric: str) -> list[Path]:
         ax.plot(x, step_loss, color="tab:blue", alpha=0.2, linewidth=0.8)
         ax.plot(x, _smooth(step_loss), color="tab:blue", linewidth=1.2,
                 label="train loss (batches, smoothed)")
-    _curve(ax, epochs, columns.get("loss", []), color="tab:blue", marker="o", linestyle="none",
-           label="train loss (epoch mean)")
+    # an epoch's mean training loss belongs to the middle of that epoch
+    _curve(ax, [e - 0.5 for e in epochs], columns.get("loss", []), color="tab:blue", marker="o",
+           linestyle="none", label="train loss (epoch mean)")
     _curve(ax, epochs, columns.get("val_loss", []), color="tab:orange", marker="o",
            label="test loss")
     ax.set(xlabel="epoch", ylabel="loss", title=f"{run_dir.name}: loss")
