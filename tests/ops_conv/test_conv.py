@@ -201,3 +201,19 @@ def test_bias_and_dtype_errors():
         conv2d(x, w, st.Tensor(np.zeros(3)))
     with pytest.raises(TypeError, match=r"share one float dtype, got weight float32"):
         conv2d(x, w.float())
+
+
+def test_layout_is_kept_through_a_conv_relu_pool_chain():
+    """A performance contract, not semantics: conv2d returns batch-innermost (C, H, W, N)
+    memory, pooling and ReLU keep it, and gradients come back in it, so no op in a CNN
+    pays for a transposing copy."""
+    from steepest.ops._im2col import batch_innermost
+    from steepest.ops.pool import max_pool2d
+
+    x = st.Tensor(draw(4, 3, 8, 8), requires_grad=True)
+    w1, w2 = (st.Tensor(draw(5, c, 3, 3), requires_grad=True) for c in (3, 5))
+    h = max_pool2d(st.relu(conv2d(x, w1, padding=1)), 2)
+    y = conv2d(h, w2, padding=1)
+    assert batch_innermost(h.data) and batch_innermost(y.data)
+    dh, dx = st.grad((y * y).sum(), [h, x])  # (.grad would hold a C-order copy)
+    assert batch_innermost(dh.data) and batch_innermost(dx.data)

@@ -45,6 +45,7 @@ class Conv2d(Function):
 
     def backward(self, out, grad):
         x, weight, *rest = self.parents
+        grad = _batch_innermost(grad)  # once here, not once in each gradient op
         gx = gw = gb = None
         if x.requires_grad:
             gx = conv2d_input_grad(grad, weight, x.shape[2:], self.params)
@@ -88,6 +89,20 @@ class Conv2dWeightGrad(Function):
         g_x = conv2d_input_grad(grad, dw_bar, x.shape[2:], self.params) if x.requires_grad else None
         g_grad = _conv(x, dw_bar, None, self.params) if grad.requires_grad else None
         return g_x, g_grad
+
+
+class BatchInnermost(Function):
+    """The identity, copying the data into the (C, H, W, N) memory layout the kernels use."""
+
+    def forward(self, a):
+        return array_module(a).ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+
+    def backward(self, out, grad):
+        return grad
+
+
+def _batch_innermost(a: Tensor) -> Tensor:
+    return a if _im2col.batch_innermost(a.data) else BatchInnermost.apply(a)
 
 
 def _conv(x: Tensor, weight: Tensor, bias: Tensor | None, params: ConvParams) -> Tensor:

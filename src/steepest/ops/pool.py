@@ -82,6 +82,7 @@ class WindowGather(Function):
 
     def forward(self, x, geometry=None, scale=1.0, mask=None):
         self.geometry, self.scale, self.mask = geometry, scale, mask
+        self.innermost = batch_innermost(x)
         xp = array_module(x)
         win = _windows(xp, _padded(xp, x, geometry, 0.0), geometry)
         out = None
@@ -96,19 +97,23 @@ class WindowGather(Function):
         return out
 
     def backward(self, out, grad):
-        return window_scatter(grad, self.geometry, self.scale, self.mask)
+        return window_scatter(grad, self.geometry, self.scale, self.mask, self.innermost)
 
 
 class WindowScatter(Function):
     """dx = sum_ij scatter_ij(mask_ij * scale * g); the adjoint of WindowGather."""
 
-    def forward(self, grad, geometry=None, scale=1.0, mask=None):
+    def forward(self, grad, geometry=None, scale=1.0, mask=None, innermost=None):
         self.geometry, self.scale, self.mask = geometry, scale, mask
         g = geometry
         xp = array_module(grad)
-        scaled = grad * scale
-        # dx in grad's memory layout: the scatter below then moves contiguous runs
-        dx = full_nchw(xp, (g.n, g.c, g.hp, g.wp), 0, grad.dtype, batch_innermost(grad))
+        # dx laid out as the pooled input was (default: as grad is), so that the ops before
+        # the pool (a ReLU, a conv's backward) see their own layout again; scaled too, since
+        # elementwise ops between arrays of different layouts run several times slower
+        innermost = batch_innermost(grad) if innermost is None else innermost
+        scaled = full_nchw(xp, grad.shape, 0, grad.dtype, innermost)
+        xp.multiply(grad, scale, out=scaled)
+        dx = full_nchw(xp, (g.n, g.c, g.hp, g.wp), 0, grad.dtype, innermost)
         win = _windows(xp, dx, g, writeable=True)
         overlapping = _overlapping(g)
         for i, j in _offsets(g):
@@ -135,6 +140,7 @@ class MaxPool2d(Function):
 
     def forward(self, x, geometry=None):
         self.geometry = geometry
+        self.innermost = batch_innermost(x)
         xp = array_module(x)
         win = _windows(xp, _padded(xp, x, geometry, -np.inf), geometry)
         out = xp.array(win[0, 0], order="K", copy=True)
@@ -153,15 +159,17 @@ class MaxPool2d(Function):
             xp.equal(win[i, j], out.data, out=mask[i, j])
             count += mask[i, j]
         xp.maximum(count, 1, out=count)  # an all-NaN window has no max: it gets no gradient
-        return window_scatter(grad, g, 1.0 / count, mask)
+        return window_scatter(grad, g, 1.0 / count, mask, self.innermost)
 
 
 def window_gather(x: Any, geometry: Geometry, scale: Any = 1.0, mask: Any = None) -> Tensor:
     return WindowGather.apply(x, geometry=geometry, scale=scale, mask=mask)
 
 
-def window_scatter(grad: Any, geometry: Geometry, scale: Any = 1.0, mask: Any = None) -> Tensor:
-    return WindowScatter.apply(grad, geometry=geometry, scale=scale, mask=mask)
+def window_scatter(
+    grad: Any, geometry: Geometry, scale: Any = 1.0, mask: Any = None, innermost: Any = None
+) -> Tensor:
+    return WindowScatter.apply(grad, geometry=geometry, scale=scale, mask=mask, innermost=innermost)
 
 
 # ----- argument handling ---------------------------------------------------------------------
