@@ -19,6 +19,7 @@ faults than the copy into it, so cols live in a reused workspace.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -102,7 +103,16 @@ def clear_workspace() -> None:
 
 # ----- layout conversions --------------------------------------------------------------------
 def batch_innermost(a: Any) -> bool:
-    """Is this (N, C', H, W) array laid out (C', H, W, N) in memory?"""
+    """Is this (N, C', H, W) array laid out in (C', H, W, N) order, N contiguous? (It may have
+    gaps, as a cropped view has; dimensions of size 1 do not count.)"""
+    if a.shape[0] > 1 and a.strides[0] != a.itemsize:
+        return False
+    strides = [a.strides[i] for i in (1, 2, 3, 0) if a.shape[i] > 1]
+    return all(s >= t for s, t in itertools.pairwise(strides))
+
+
+def batch_innermost_contiguous(a: Any) -> bool:
+    """Is this (N, C', H, W) array exactly a C-contiguous (C', H, W, N) block?"""
     return bool(a.transpose(1, 2, 3, 0).flags.c_contiguous)
 
 

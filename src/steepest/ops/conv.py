@@ -102,7 +102,7 @@ class BatchInnermost(Function):
 
 
 def _batch_innermost(a: Tensor) -> Tensor:
-    return a if _im2col.batch_innermost(a.data) else BatchInnermost.apply(a)
+    return a if _im2col.batch_innermost_contiguous(a.data) else BatchInnermost.apply(a)
 
 
 def _conv(x: Tensor, weight: Tensor, bias: Tensor | None, params: ConvParams) -> Tensor:
