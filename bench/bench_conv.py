@@ -76,16 +76,22 @@ def naive_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: in
     return y, backward
 
 
-def measure(cases: dict[str, Callable[[], object]], repeats: int, stat: str) -> dict[str, float]:
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def measure(
+    cases: dict[str, Callable[[], object]], repeats: int, stat: str, clock: str = "wall"
+) -> dict[str, float]:
     """Each case once per repeat, interleaved; the median (or min) in ms."""
+    now = CLOCKS[clock]
     times: dict[str, list[float]] = {key: [] for key in cases}
     for fn in cases.values():  # warm-up: first-touch allocations, BLAS thread start
         fn()
     for _ in range(repeats):
         for key, fn in cases.items():
-            start = time.perf_counter()
+            start = now()
             fn()
-            times[key].append((time.perf_counter() - start) * 1e3)
+            times[key].append((now() - start) * 1e3)
     reduce = statistics.median if stat == "median" else min
     return {key: reduce(v) for key, v in times.items()}
 
@@ -189,6 +195,14 @@ def main() -> None:
     parser.add_argument("--shapes", default=",".join(SHAPES), help="conv shapes, comma-separated")
     parser.add_argument("--pools", default=",".join(POOLS), help="pool shapes ('' for none)")
     parser.add_argument("--stat", choices=["median", "min"], default="median")
+    parser.add_argument(
+        "--clock",
+        choices=list(CLOCKS),
+        default="wall",
+        help="cpu: process CPU time, steadier on a busy machine (all threads summed; best "
+        "with OPENBLAS_NUM_THREADS=1 and --torch-threads 1)",
+    )
+    parser.add_argument("--torch-threads", type=int, default=0, help="0: PyTorch's default")
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--nchw", action="store_true", help="give steepest NCHW inputs too")
     args = parser.parse_args()
@@ -196,11 +210,13 @@ def main() -> None:
     if not args.no_torch:
         with contextlib.suppress(ImportError):
             import torch  # optional, bench only
+    if torch and args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
     threads = torch.get_num_threads() if torch else "-"
     print(
         f"numpy {np.__version__}, python {platform.python_version()}, "
         f"torch {torch.__version__ if torch else 'not installed'} ({threads} threads); "
-        f"{args.stat} of {args.repeats} repeats, ms; ratio = steepest / torch time"
+        f"{args.stat} of {args.repeats} repeats, {args.clock} ms; ratio = steepest / torch"
     )
     cols = ["st fwd", "torch fwd", "naive fwd", "gemm", "st f+b", "torch f+b", "naive f+b"]
     head = "".join(f"{c:>11s}" for c in cols) + f"{'fwd ratio':>11s}{'f+b ratio':>11s}"
@@ -208,14 +224,14 @@ def main() -> None:
     for name in filter(None, args.shapes.split(",")):
         nchw = args.nchw or name in FIRST_LAYERS
         cases, gflop = conv_cases(SHAPES[name], torch, nchw)
-        r = measure(cases, args.repeats, args.stat)
+        r = measure(cases, args.repeats, args.stat, args.clock)
         print(_row(name, r, cols, f"{3 * gflop / r['st f+b'] * 1e3:9.1f}"))
     pool_cols = ["st fwd", "torch fwd", "st f+b", "torch f+b"]
     if args.pools:
         head = "".join(f"{c:>11s}" for c in pool_cols) + f"{'fwd ratio':>11s}{'f+b ratio':>11s}"
         print(f"{'pool':11s}{head}")
     for name in filter(None, args.pools.split(",")):
-        r = measure(pool_cases(POOLS[name], torch, args.nchw), args.repeats, args.stat)
+        r = measure(pool_cases(POOLS[name], torch, args.nchw), args.repeats, args.stat, args.clock)
         print(_row(name, r, pool_cols))
 
 

@@ -72,7 +72,10 @@ class Geometry:
 
 
 def as_strided(xp: Any, a: Any, shape: tuple, strides: tuple, writeable: bool) -> Any:
-    return xp.lib.stride_tricks.as_strided(a, shape, strides, writeable=writeable)
+    """A strided view; read-only unless asked (NumPy; CuPy's views are always writeable)."""
+    if xp is np:
+        return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=writeable)
+    return xp.lib.stride_tricks.as_strided(a, shape, strides)
 
 
 # ----- scratch buffer ------------------------------------------------------------------------
