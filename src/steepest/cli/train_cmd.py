@@ -61,8 +61,10 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
         train.CSVLogger(run_dir / "metrics.csv"),
         train.JSONLinesLogger(run_dir / "log.jsonl",
                               every_n_steps=max(1, len(train_loader) // 50)),
+        # also a few times per long epoch, so a killed run loses minutes, not an epoch
         train.ModelCheckpoint(run_dir / "checkpoints",
-                              monitor="val_loss" if task == "reconstruct" else f"val_{metric}"),
+                              monitor="val_loss" if task == "reconstruct" else f"val_{metric}",
+                              every_n_steps=max(100, len(train_loader) // 4)),
     ]
     if cfg.patience is not None:
         callbacks.append(train.EarlyStopping(patience=cfg.patience, restore_best_weights=True))
