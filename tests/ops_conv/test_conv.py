@@ -7,7 +7,6 @@ import pytest
 from references import conv_inputs, draw, ref_conv2d
 
 import steepest as st
-from steepest.ops._im2col import ConvParams
 from steepest.ops.conv import conv2d, conv2d_input_grad, conv2d_weight_grad
 
 # (label, (n, c, h, w, c_out, kh, kw, groups), conv2d keyword arguments)
@@ -70,11 +69,11 @@ def test_gradgradcheck(shape, kwargs):
 def test_gradient_ops_are_adjoints():
     """<conv(x, W), g> = <x, input_grad(g, W)> = <W, weight_grad(x, g)>: y is bilinear."""
     x, w = conv_inputs(2, 4, 7, 6, 6, 3, 2, groups=2, bias=False)
-    params = ConvParams(stride=(2, 1), padding=(1, 1, 0, 0), dilation=(1, 2), groups=2)
-    y = conv2d(st.Tensor(x), st.Tensor(w), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)
+    kw = dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)
+    y = conv2d(st.Tensor(x), st.Tensor(w), **kw)
     g = draw(*y.shape)
-    dx = conv2d_input_grad(st.Tensor(g), st.Tensor(w), x.shape[2:], params).numpy()
-    dw = conv2d_weight_grad(st.Tensor(x), st.Tensor(g), w.shape[2:], params).numpy()
+    dx = conv2d_input_grad(st.Tensor(g), st.Tensor(w), x.shape, **kw).numpy()
+    dw = conv2d_weight_grad(st.Tensor(x), st.Tensor(g), w.shape[2:], **kw).numpy()
     assert dx.shape == x.shape and dw.shape == w.shape
     value = float((y.numpy() * g).sum())
     assert np.isclose(value, float((x * dx).sum()), rtol=1e-12)
@@ -82,18 +81,24 @@ def test_gradient_ops_are_adjoints():
 
 
 @pytest.mark.parametrize(
-    "params",
-    [ConvParams(padding=(1, 1, 1, 1)), ConvParams(stride=(2, 2), groups=2)],
-    ids=["pad1", "stride2-groups2"],
+    "kw", [dict(padding=1), dict(stride=2, groups=2)], ids=["pad1", "stride2-groups2"]
 )
-def test_gradient_ops_gradcheck(params):
+def test_gradient_ops_gradcheck(kw):
     """The gradient ops' own rules, checked directly (conv2d's gradgradcheck uses them too)."""
-    x, w = conv_inputs(1, 4, 5, 5, 2, 3, 3, groups=params.groups, bias=False)
-    y = conv2d(st.Tensor(x), st.Tensor(w), stride=params.stride, padding=params.padding[::2],
-               groups=params.groups)  # fmt: skip
-    g = draw(*y.shape)
-    assert st.gradcheck(lambda g_, w_: conv2d_input_grad(g_, w_, (5, 5), params), _tensors((g, w)))
-    assert st.gradcheck(lambda x_, g_: conv2d_weight_grad(x_, g_, (3, 3), params), _tensors((x, g)))
+    x, w = conv_inputs(1, 4, 5, 5, 2, 3, 3, groups=kw.get("groups", 1), bias=False)
+    g = draw(*conv2d(st.Tensor(x), st.Tensor(w), **kw).shape)
+    assert st.gradcheck(lambda g_, w_: conv2d_input_grad(g_, w_, (5, 5), **kw), _tensors((g, w)))
+    assert st.gradcheck(lambda x_, g_: conv2d_weight_grad(x_, g_, 3, **kw), _tensors((x, g)))
+
+
+def test_gradient_ops_check_their_shapes():
+    w, g = st.Tensor(draw(2, 3, 3, 3)), st.Tensor(draw(1, 2, 4, 4))
+    with pytest.raises(ValueError, match=r"conv2d_input_grad: conv2d of an input \(1, 3, 5, 5\)"):
+        conv2d_input_grad(g, w, (5, 5))  # a 5x5 input gives a 3x3 output, not 4x4
+    with pytest.raises(ValueError, match=r"conv2d_weight_grad: .* gives \(1, 2, 4, 4\), but grad"):
+        conv2d_weight_grad(st.Tensor(draw(1, 3, 6, 6)), st.Tensor(draw(1, 2, 3, 3)), 3)
+    with pytest.raises(ValueError, match=r"does not fit 4 input channels"):
+        conv2d_weight_grad(st.Tensor(draw(1, 4, 6, 6)), st.Tensor(draw(1, 3, 4, 4)), 3, groups=2)
 
 
 def test_hessian_vector_product_matches_finite_differences():
@@ -132,9 +137,8 @@ def test_any_memory_layout_gives_the_same_result(layout):
     y = conv2d(xt, wt, bt, padding=1)
     y.backward(st.Tensor(g))
     np.testing.assert_allclose(y.numpy(), ref_conv2d(x, w, b, padding=1), rtol=1e-10, atol=1e-12)
-    params = ConvParams(padding=(1, 1, 1, 1))
-    dx = conv2d_input_grad(g.copy(), w, (6, 6), params).numpy()
-    dw = conv2d_weight_grad(x.copy(), g.copy(), (3, 3), params).numpy()
+    dx = conv2d_input_grad(g.copy(), w, (6, 6), padding=1).numpy()
+    dw = conv2d_weight_grad(x.copy(), g.copy(), 3, padding=1).numpy()
     np.testing.assert_allclose(xt.grad.numpy(), dx, rtol=1e-12)
     np.testing.assert_allclose(wt.grad.numpy(), dw, rtol=1e-12)
     np.testing.assert_allclose(bt.grad.numpy(), g.sum(axis=(0, 2, 3)))
@@ -188,11 +192,19 @@ X5, W3 = (1, 3, 5, 5), (2, 3, 3, 3)  # an input and a weight that fit each other
         (X5, W3, dict(padding="full"), ValueError, r"'same' or 'valid'"),
         (X5, W3, dict(padding="same", stride=2), ValueError, r"needs stride 1"),
         (X5, W3, dict(groups=0), ValueError, r"groups must be a positive"),
+        (X5, W3, dict(stride=1.5), ValueError, r"stride must be a positive int .* got 1.5"),
+        (X5, W3, dict(padding=(1, 1, 1)), ValueError, r"padding must be .* got \(1, 1, 1\)"),
     ],
 )
 def test_errors_name_the_op_and_shapes(x_shape, w_shape, kwargs, error, match):
     with pytest.raises(error, match=match):
         conv2d(st.Tensor(np.zeros(x_shape)), st.Tensor(np.zeros(w_shape)), **kwargs)
+
+
+def test_numpy_integers_are_accepted():
+    x, w = conv_inputs(1, 2, 5, 5, 2, 3, 3, bias=False)
+    got = conv2d(st.Tensor(x), st.Tensor(w), stride=np.int64(2), padding=(np.int32(1), 0))
+    np.testing.assert_allclose(got.numpy(), ref_conv2d(x, w, stride=2, padding=(1, 0)), rtol=1e-12)
 
 
 def test_bias_and_dtype_errors():

@@ -19,6 +19,7 @@ any order work (gradient penalties, Hessian-vector products). The kernels are in
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from ..autograd import Function
@@ -45,12 +46,13 @@ class Conv2d(Function):
 
     def backward(self, out, grad):
         x, weight, *rest = self.parents
-        grad = _batch_innermost(grad)  # once here, not once in each gradient op
+        if x.requires_grad or weight.requires_grad:
+            grad = _batch_innermost(grad)  # once here, not once in each gradient op
         gx = gw = gb = None
         if x.requires_grad:
-            gx = conv2d_input_grad(grad, weight, x.shape[2:], self.params)
+            gx = _input_grad(grad, weight, x.shape[2:], self.params)
         if weight.requires_grad:
-            gw = conv2d_weight_grad(x, grad, weight.shape[2:], self.params)
+            gw = _weight_grad(x, grad, weight.shape[2:], self.params)
         if rest and rest[0].requires_grad:
             gb = grad.sum(axis=(0, 2, 3))
         return gx, gw, gb
@@ -71,7 +73,7 @@ class Conv2dInputGrad(Function):
         g_grad = _conv(dx_bar, weight, None, self.params) if grad.requires_grad else None
         g_weight = None
         if weight.requires_grad:
-            g_weight = conv2d_weight_grad(dx_bar, grad, weight.shape[2:], self.params)
+            g_weight = _weight_grad(dx_bar, grad, weight.shape[2:], self.params)
         return g_grad, g_weight
 
 
@@ -86,7 +88,7 @@ class Conv2dWeightGrad(Function):
     def backward(self, out, dw_bar):
         x, grad = self.parents
         # <dw_bar, B(x, dy)> = <conv2d(x, dw_bar), dy> = <x, conv2d_input_grad(dy, dw_bar)>
-        g_x = conv2d_input_grad(grad, dw_bar, x.shape[2:], self.params) if x.requires_grad else None
+        g_x = _input_grad(grad, dw_bar, x.shape[2:], self.params) if x.requires_grad else None
         g_grad = _conv(x, dw_bar, None, self.params) if grad.requires_grad else None
         return g_x, g_grad
 
@@ -113,8 +115,13 @@ def _conv(x: Tensor, weight: Tensor, bias: Tensor | None, params: ConvParams) ->
 
 # ----- argument handling ---------------------------------------------------------------------
 def _pair(name: str, op: str, value: Any, minimum: int) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) and v >= minimum for v in pair):
+    """An int or a pair of ints (NumPy integers too), each >= minimum, as a pair."""
+    items = value if isinstance(value, tuple | list) else (value, value)
+    try:
+        pair = tuple(operator.index(v) for v in items)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2 or any(v < minimum for v in pair):
         bound = "positive" if minimum > 0 else "non-negative"
         raise ValueError(f"{op}: {name} must be a {bound} int or a pair of them, got {value!r}")
     return pair  # type: ignore[return-value]
@@ -242,23 +249,93 @@ def conv2d(
     return _conv(x, weight, bias, params)
 
 
-def conv2d_input_grad(
-    grad: Any, weight: Any, input_hw: tuple[int, int], params: ConvParams
-) -> Tensor:
-    """dL/dx of ``conv2d`` for an input of spatial size ``input_hw``, given dL/dy: the transposed
-    convolution of ``grad`` (N, C_out, Ho, Wo) with ``weight``. Differentiable in both.
+def _check_grad_shapes(
+    op: str, x_shape: tuple, grad: Tensor, weight_shape: tuple, params: ConvParams
+) -> None:
+    """The output gradient must have the shape conv2d gives for this input and weight."""
+    if grad.ndim != 4:
+        raise ValueError(f"{op}: grad must be (N, C_out, Ho, Wo), got shape {grad.shape}")
+    _check_window(op, x_shape, weight_shape[2:], params)
+    g = _geometry(x_shape, weight_shape[2:], params)
+    want = (x_shape[0], weight_shape[0], g.ho, g.wo)
+    if tuple(grad.shape) != want:
+        raise ValueError(
+            f"{op}: conv2d of an input {tuple(x_shape)} with a weight {tuple(weight_shape)} gives "
+            f"{want}, but grad has shape {grad.shape}"
+        )
 
-    >>> p = ConvParams(padding=(1, 1, 1, 1))
-    >>> dx = conv2d_input_grad(dy, w, (8, 8), p)  # (N, C_in, 8, 8)
+
+def _params_for(
+    op: str, weight_shape: tuple, c_in: int, stride: Any, padding: Any, dilation: Any, groups: int
+) -> ConvParams:
+    params = conv_params(op, tuple(weight_shape[2:]), stride, padding, dilation, groups)
+    if c_in % groups or weight_shape[0] % groups or weight_shape[1] * groups != c_in:
+        raise ValueError(
+            f"{op}: a weight {tuple(weight_shape)} with groups={groups} does not fit "
+            f"{c_in} input channels"
+        )
+    return params
+
+
+def conv2d_input_grad(
+    grad: Any,
+    weight: Any,
+    input_size: tuple[int, ...],
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] | str = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
+) -> Tensor:
+    """dL/dx of ``conv2d(x, weight, ...)`` given dL/dy ``grad`` (N, C_out, Ho, Wo): the
+    transposed convolution of grad with weight. ``input_size`` is x's (H, W) or its full
+    shape, which fixes H and W where a stride leaves them ambiguous. Differentiable in both
+    arguments (as PyTorch's ``torch.nn.grad.conv2d_input``).
+
+    >>> dy = st.randn(2, 6, 4, 4)
+    >>> dx = conv2d_input_grad(dy, w, (8, 8), stride=2, padding=1)  # (2, 3, 8, 8), w (6, 3, 3, 3)
     """
+    grad, weight = _as_tensor(grad), _as_tensor(weight)
+    op = "conv2d_input_grad"
+    if weight.ndim != 4:
+        raise ValueError(f"{op}: weight must be (C_out, C_in/groups, kh, kw), got {weight.shape}")
+    hw = tuple(input_size)[-2:]
+    c_in = weight.shape[1] * groups
+    params = _params_for(op, weight.shape, c_in, stride, padding, dilation, groups)
+    _check_grad_shapes(op, (grad.shape[0], c_in, *hw), grad, weight.shape, params)
+    return _input_grad(grad, weight, hw, params)
+
+
+def conv2d_weight_grad(
+    x: Any,
+    grad: Any,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] | str = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
+) -> Tensor:
+    """dL/dW of ``conv2d(x, W, ...)`` given its input ``x`` and dL/dy ``grad``: the correlation
+    of the two, shape (C_out, C_in/groups, kh, kw). Differentiable in both arguments (as
+    PyTorch's ``torch.nn.grad.conv2d_weight``, which takes the weight's full shape).
+
+    >>> dw = conv2d_weight_grad(x, dy, 3, stride=2, padding=1)  # x (2, 3, 8, 8), dy (2, 6, 4, 4)
+    """
+    x, grad = _as_tensor(x), _as_tensor(grad)
+    op = "conv2d_weight_grad"
+    if x.ndim != 4:
+        raise ValueError(f"{op}: input must be (N, C, H, W), got shape {x.shape}")
+    if grad.ndim != 4:
+        raise ValueError(f"{op}: grad must be (N, C_out, Ho, Wo), got shape {grad.shape}")
+    k = _pair("kernel_size", op, kernel_size, 1)
+    w_shape = (grad.shape[1], x.shape[1] // groups if groups else 0, *k)
+    params = _params_for(op, w_shape, x.shape[1], stride, padding, dilation, groups)
+    _check_grad_shapes(op, x.shape, grad, w_shape, params)
+    return _weight_grad(x, grad, k, params)
+
+
+def _input_grad(grad: Any, weight: Any, input_hw: tuple, params: ConvParams) -> Tensor:
     return Conv2dInputGrad.apply(grad, weight, input_hw=tuple(input_hw), params=params)
 
 
-def conv2d_weight_grad(x: Any, grad: Any, kernel_hw: tuple[int, int], params: ConvParams) -> Tensor:
-    """dL/dW of ``conv2d`` given its input ``x`` and dL/dy ``grad``: the correlation of the two,
-    shape (C_out, C_in/groups, kh, kw). Differentiable in both.
-
-    >>> p = ConvParams()
-    >>> dw = conv2d_weight_grad(x, dy, (3, 3), p)
-    """
+def _weight_grad(x: Any, grad: Any, kernel_hw: tuple, params: ConvParams) -> Tensor:
     return Conv2dWeightGrad.apply(x, grad, kernel_hw=tuple(kernel_hw), params=params)
