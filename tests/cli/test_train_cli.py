@@ -4,6 +4,7 @@ import csv
 import tomllib
 
 import numpy as np
+import pytest
 
 from steepest.train import load_checkpoint
 
@@ -174,3 +175,34 @@ def test_help_and_version(run_process):
     assert proc.returncode == 0 and "lr-find" in proc.stdout
     proc = run_process("train", "--help")
     assert proc.returncode == 0 and "--weight-decay" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("flags", "lr_after"),
+    [
+        (["--optimizer", "sgd"], 0.1),  # the default lr of each optimizer
+        (["--optimizer", "momentum"], 0.01),
+        (["--optimizer", "nesterov", "--weight-decay", "1e-4"], 0.01),
+        (["--optimizer", "adagrad"], 0.01),
+        (["--optimizer", "rmsprop", "--clip-grad", "1"], 1e-3),
+        (["--optimizer", "adadelta"], 1.0),
+        (["--optimizer", "adamw", "--weight-decay", "0.05"], 1e-3),
+        (["--optimizer", "nadam"], 2e-3),
+        (["--optimizer", "lion"], 1e-4),
+        (["--scheduler", "step", "--lr", "0.1"], 0.001),  # / 10 after epoch 2, again after 3
+        # the logged lr is the one the epoch trained with: 3 decays before the 4th epoch
+        (["--scheduler", "exponential", "--lr", "0.1"], 0.1 * 0.9**3),
+        (["--scheduler", "cosine", "--lr", "0.1"], 0.0),
+        (["--scheduler", "onecycle", "--lr", "0.1"], None),
+        (["--scheduler", "plateau", "--lr", "0.1", "--patience", "3"], None),
+    ],
+)
+def test_every_optimizer_and_scheduler(run_cli, tmp_path, flags, lr_after):
+    out = tmp_path / "run"
+    code, _, err = run_cli("train", "--dataset", "blobs", "--model-arg", "hidden=[16]", "--subset",
+                           "128", "--batch-size", "64", "--epochs", "4", "--scheduler", "none",
+                           *flags, "--quiet", "--out", out)
+    assert code == 0, err
+    lr = float(_rows(out / "metrics.csv")[-1]["lr"])
+    if lr_after is not None:
+        assert lr == pytest.approx(lr_after, rel=1e-6, abs=1e-12)

@@ -156,6 +156,9 @@ def resume_command(run_dir: Path, epochs: int | None, quiet: bool | None, comman
     from ..train import CheckpointError
 
     cfg = load_run_config(run_dir)
+    if epochs is not None and epochs > cfg.epochs and cfg.scheduler in ("cosine", "onecycle"):
+        raise UsageError(f"{run_dir} anneals its lr ({cfg.scheduler}) over {cfg.epochs} epochs; "
+                         f"it cannot be extended to {epochs}: start a new run instead")
     if epochs is not None:
         cfg.epochs = epochs
     if quiet is not None:
