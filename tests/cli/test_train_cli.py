@@ -99,6 +99,23 @@ def test_images_from_an_npz_file_with_a_cnn_and_augmentation(run_cli, fake_mnist
     assert len(_rows(out / "metrics.csv")) == 1
 
 
+def test_rgb_images_with_a_resnet_and_augmentation(run_cli, tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (24, 16, 16, 3)).astype(np.uint8)  # channels last, as CIFAR-10
+    y = rng.integers(0, 3, 24)
+    path = tmp_path / "rgb.npz"
+    np.savez(path, x_train=x[:16], y_train=y[:16], x_test=x[16:], y_test=y[16:])
+    out = tmp_path / "run"
+    code, _, err = run_cli("train", "--dataset", path, "--model", "resnet", "--model-arg",
+                           "widths=[4, 8]", "--augment", "--epochs", "1", "--batch-size", "8",
+                           "--quiet", "--out", out)
+    assert code == 0, err
+    code, stdout, _ = run_cli("summary", "--model", "resnet", "--dataset", path,
+                              "--model-arg", "widths=[4, 8]")
+    assert code == 0
+    assert "Input shape: [1, 3, 16, 16]" in stdout and "Output shape: [1, 3]" in stdout
+
+
 def test_autoencoder_trains_on_images(run_cli, fake_mnist, tmp_path):
     out = tmp_path / "run"
     code, stdout, err = run_cli("train", "--dataset", fake_mnist, "--model", "autoencoder",

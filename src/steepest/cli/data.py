@@ -127,11 +127,11 @@ def _labels(y: np.ndarray, name: str, split: str) -> np.ndarray:
     return y.astype(np.int64)
 
 
-def _augmentation(name: str, channels: int) -> list[Any]:
+def _augmentation(name: str, channels: int, side: int) -> list[Any]:
     from ..data import transforms as T
 
-    if name == "cifar10" or channels == 3:
-        return [T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()]
+    if name == "cifar10" or channels == 3:  # natural images: shifted crops and mirror images
+        return [T.RandomCrop(side, padding=max(1, side // 8)), T.RandomHorizontalFlip()]
     if name == "fashion_mnist":
         return [T.RandomHorizontalFlip(), T.RandomTranslation(2)]
     return [T.RandomAffine(degrees=10, translate=(0.1, 0.1))]  # digits: no flips
@@ -146,7 +146,7 @@ def _image_transforms(name: str, x_train: np.ndarray, augment: bool,
     channels = sample.shape[1]
     tail = [T.Normalize(sample.mean(axis=(0, 2, 3)), sample.std(axis=(0, 2, 3)))] if normalize \
         else []
-    extra = _augmentation(name, channels) if augment else []
+    extra = _augmentation(name, channels, sample.shape[2]) if augment else []
     return T.Compose([to_float, *extra, *tail]), T.Compose([to_float, *tail])
 
 
