@@ -120,11 +120,19 @@ def test_hessian_vector_product_matches_finite_differences():
     np.testing.assert_allclose(hv.numpy(), numeric, rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("layout", ["nchw", "channels-first", "strided-view", "nhwc"])
-def test_any_memory_layout_gives_the_same_result(layout):
+@pytest.mark.parametrize(
+    ("layout", "padding"),
+    [("nchw", 1), ("channels-first", 1), ("strided-view", 1), ("nhwc", 1),
+     ("batch-innermost", 1), ("batch-innermost", 0), ("nchw", 0)],
+)  # fmt: skip
+def test_any_memory_layout_gives_the_same_result(layout, padding):
     x, w, b = conv_inputs(2, 3, 6, 6, 4, 3, 3)
-    g = draw(2, 4, 6, 6)
-    if layout == "channels-first":
+    side = 6 + 2 * padding - 2
+    g = draw(2, 4, side, side)
+    if layout == "batch-innermost":  # conv2d's own output layout: no copy of x at all
+        x = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+        g = np.ascontiguousarray(g.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    elif layout == "channels-first":
         x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
         g = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
     elif layout == "strided-view":
@@ -134,11 +142,12 @@ def test_any_memory_layout_gives_the_same_result(layout):
         x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
         g = np.ascontiguousarray(g.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
     xt, wt, bt = _tensors((x, w, b))
-    y = conv2d(xt, wt, bt, padding=1)
+    y = conv2d(xt, wt, bt, padding=padding)
     y.backward(st.Tensor(g))
-    np.testing.assert_allclose(y.numpy(), ref_conv2d(x, w, b, padding=1), rtol=1e-10, atol=1e-12)
-    dx = conv2d_input_grad(g.copy(), w, (6, 6), padding=1).numpy()
-    dw = conv2d_weight_grad(x.copy(), g.copy(), 3, padding=1).numpy()
+    want = ref_conv2d(x, w, b, padding=padding)
+    np.testing.assert_allclose(y.numpy(), want, rtol=1e-10, atol=1e-12)
+    dx = conv2d_input_grad(g.copy(), w, (6, 6), padding=padding).numpy()
+    dw = conv2d_weight_grad(x.copy(), g.copy(), 3, padding=padding).numpy()
     np.testing.assert_allclose(xt.grad.numpy(), dx, rtol=1e-12)
     np.testing.assert_allclose(wt.grad.numpy(), dw, rtol=1e-12)
     np.testing.assert_allclose(bt.grad.numpy(), g.sum(axis=(0, 2, 3)))

@@ -156,17 +156,18 @@ def window_view(xp: Any, planes: Any, g: Geometry, writeable: bool = False) -> A
 
 
 # ----- the three kernels -----------------------------------------------------------------------
-def im2col(xp: Any, x: Any, g: Geometry) -> Any:
-    """Columns (groups, K, Ho Wo N) of input x (N, C, H, W), in the reused workspace."""
-    view = window_view(xp, to_planes(xp, x, g), g)
-    cols = workspace(xp, view.shape, x.dtype)
+def im2col(xp: Any, planes: Any, g: Geometry) -> Any:
+    """Columns (groups, K, Ho Wo N) of padded planes (C, Hp, Wp, N), in the reused workspace."""
+    view = window_view(xp, planes, g)
+    cols = workspace(xp, view.shape, planes.dtype)
     cols[...] = view  # the one copy: every window element, in the order the GEMM reads it
     return cols.reshape(g.p.groups, g.c // g.p.groups * g.kh * g.kw, g.run * g.n)
 
 
-def forward(xp: Any, x: Any, weight: Any, bias: Any, g: Geometry) -> Any:
-    """y = conv2d(x, weight) + bias, (N, C_out, Ho, Wo), batch-innermost in memory."""
-    cols = im2col(xp, x, g)
+def forward(xp: Any, planes: Any, weight: Any, bias: Any, g: Geometry) -> Any:
+    """y = conv2d(x, weight) + bias, (N, C_out, Ho, Wo), batch-innermost in memory; x given
+    as its padded planes (to_planes)."""
+    cols = im2col(xp, planes, g)
     c_out = weight.shape[0]
     w = weight.reshape(g.p.groups, c_out // g.p.groups, -1)
     y = xp.matmul(w, cols).reshape(c_out, g.ho, g.wo, g.n)
@@ -175,9 +176,9 @@ def forward(xp: Any, x: Any, weight: Any, bias: Any, g: Geometry) -> Any:
     return y.transpose(3, 0, 1, 2)
 
 
-def weight_grad(xp: Any, x: Any, grad: Any, g: Geometry) -> Any:
+def weight_grad(xp: Any, planes: Any, grad: Any, g: Geometry) -> Any:
     """dL/dweight (C_out, C_in/groups, kh, kw) = grad (C_out, Ho Wo N) @ cols^T, per group."""
-    cols = im2col(xp, x, g)
+    cols = im2col(xp, planes, g)
     c_out = grad.shape[1]
     gc = grad_columns(xp, grad, g).reshape(g.p.groups, c_out // g.p.groups, g.run * g.n)
     # A product with a huge inner dimension (Ho Wo N) and a small result: OpenBLAS's threads

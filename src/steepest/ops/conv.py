@@ -22,7 +22,7 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..backend import array_module
 from ..tensor import Tensor
 from . import _im2col
@@ -36,13 +36,28 @@ def _geometry(x_shape: tuple[int, ...], kernel_hw: tuple[int, int], p: ConvParam
     return Geometry(n, c, h, w, kernel_hw[0], kernel_hw[1], p)
 
 
+class Saved:
+    """An array an op hands to the op of its derivative rule (short repr in error messages)."""
+
+    def __init__(self, array: Any) -> None:
+        self.array = array
+
+    def __repr__(self) -> str:
+        return f"Saved({tuple(self.array.shape)})"
+
+
 class Conv2d(Function):
     """y = conv2d(x, W) (+ b); the rule hands off to the two gradient ops."""
 
     def forward(self, x, weight, bias=None, params=_DEFAULT):
         self.params = params
+        xp = array_module(x)
         g = _geometry(x.shape, weight.shape[2:], params)
-        return _im2col.forward(array_module(x), x, weight, bias, g)
+        planes = _im2col.to_planes(xp, x, g)
+        # keep a padded or re-laid-out copy for the weight gradient rather than redo it
+        copied = not xp.may_share_memory(planes, x)
+        self.planes = Saved(planes) if copied and is_grad_enabled() else None
+        return _im2col.forward(xp, planes, weight, bias, g)
 
     def backward(self, out, grad):
         x, weight, *rest = self.parents
@@ -52,7 +67,7 @@ class Conv2d(Function):
         if x.requires_grad:
             gx = _input_grad(grad, weight, x.shape[2:], self.params)
         if weight.requires_grad:
-            gw = _weight_grad(x, grad, weight.shape[2:], self.params)
+            gw = _weight_grad(x, grad, weight.shape[2:], self.params, self.planes)
         if rest and rest[0].requires_grad:
             gb = grad.sum(axis=(0, 2, 3))
         return gx, gw, gb
@@ -80,10 +95,12 @@ class Conv2dInputGrad(Function):
 class Conv2dWeightGrad(Function):
     """dW = conv2d_weight_grad(x, dy), linear in x and in dy: a correlation of the two."""
 
-    def forward(self, x, grad, kernel_hw=(1, 1), params=_DEFAULT):
+    def forward(self, x, grad, kernel_hw=(1, 1), params=_DEFAULT, planes=None):
         self.params = params
+        xp = array_module(x, grad)
         g = _geometry(x.shape, kernel_hw, params)
-        return _im2col.weight_grad(array_module(x, grad), x, grad, g)
+        planes = _im2col.to_planes(xp, x, g) if planes is None else planes.array
+        return _im2col.weight_grad(xp, planes, grad, g)
 
     def backward(self, out, dw_bar):
         x, grad = self.parents
@@ -337,5 +354,7 @@ def _input_grad(grad: Any, weight: Any, input_hw: tuple, params: ConvParams) -> 
     return Conv2dInputGrad.apply(grad, weight, input_hw=tuple(input_hw), params=params)
 
 
-def _weight_grad(x: Any, grad: Any, kernel_hw: tuple, params: ConvParams) -> Tensor:
-    return Conv2dWeightGrad.apply(x, grad, kernel_hw=tuple(kernel_hw), params=params)
+def _weight_grad(
+    x: Any, grad: Any, kernel_hw: tuple, params: ConvParams, planes: Saved | None = None
+) -> Tensor:
+    return Conv2dWeightGrad.apply(x, grad, kernel_hw=tuple(kernel_hw), params=params, planes=planes)
