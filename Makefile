@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) examples/spirals.py
+	OPENBLAS_NUM_THREADS=1 $(PY) -m steepest train
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadfile
