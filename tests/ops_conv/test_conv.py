@@ -236,5 +236,6 @@ def test_layout_is_kept_through_a_conv_relu_pool_chain():
     h = max_pool2d(st.relu(conv2d(x, w1, padding=1)), 2)
     y = conv2d(h, w2, padding=1)
     assert batch_innermost(h.data) and batch_innermost(y.data)
-    dh, dx = st.grad((y * y).sum(), [h, x])  # (.grad would hold a C-order copy)
+    dh, dx, dw1 = st.grad((y * y).sum(), [h, x, w1])  # (.grad would hold a C-order copy)
     assert batch_innermost(dh.data) and batch_innermost(dx.data)
+    assert dw1.data.flags.c_contiguous  # parameters' gradients: plain C order

@@ -189,7 +189,7 @@ def weight_grad(xp: Any, planes: Any, grad: Any, g: Geometry) -> Any:
         dw = xp.matmul(cols, gc.transpose(0, 2, 1)).transpose(0, 2, 1)
     else:
         dw = xp.matmul(gc, cols.transpose(0, 2, 1))
-    return dw.reshape(c_out, g.c // g.p.groups, g.kh, g.kw)
+    return xp.ascontiguousarray(dw).reshape(c_out, g.c // g.p.groups, g.kh, g.kw)
 
 
 def input_grad(xp: Any, grad: Any, weight: Any, g: Geometry) -> Any:
