@@ -198,7 +198,11 @@ def input_grad(xp: Any, grad: Any, weight: Any, g: Geometry) -> Any:
     w = weight.reshape(groups, c_out // groups, -1)
     gc = grad_columns(xp, grad, g).reshape(groups, c_out // groups, g.run * g.n)
     cols = workspace(xp, (groups, w.shape[2], gc.shape[2]), grad.dtype)
-    xp.matmul(xp.ascontiguousarray(w.transpose(0, 2, 1)), gc, out=cols)
+    w_t = xp.ascontiguousarray(w.transpose(0, 2, 1))
+    if w_t.shape[2] == 1:  # one output channel per group: an outer product, 4x faster so
+        xp.multiply(w_t, gc, out=cols)
+    else:
+        xp.matmul(w_t, gc, out=cols)
     cols = cols.reshape(g.c, g.kh, g.kw, g.ho, g.wo, g.n)
     planes = xp.zeros((g.c, g.hp, g.wp, g.n), grad.dtype)
     windows = window_view(xp, planes, g, writeable=True)
