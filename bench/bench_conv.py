@@ -9,6 +9,8 @@ ratio steepest / PyTorch (< 1: steepest is faster), steepest's GFLOP/s, and "gem
 float32 product (C_out, K) @ (K, N Ho Wo) of the forward's size, the practical limit of an
 im2col convolution (its forward is that GEMM plus the im2col copy). PyTorch is optional.
 
+Backward means the gradients with respect to input, weight and bias, returned (st.grad,
+torch.autograd.grad) rather than accumulated into leaves' .grad, as inside a network.
 Each framework gets its inputs in the memory layout its own previous layer would leave: NCHW
 for PyTorch, and for steepest NCHW for a network's first layer (lenet1, mnist1) and otherwise
 the batch-innermost layout that steepest's conv2d and pools return (--nchw: NCHW everywhere).
@@ -118,8 +120,8 @@ def conv_cases(spec: tuple, torch, nchw: bool) -> tuple[dict[str, Callable[[], o
             conv2d(xs, ws, bs, stride=s, padding=p, groups=groups)
 
     def st_fwd_bwd() -> None:
-        xs.grad = ws.grad = bs.grad = None
-        conv2d(xs, ws, bs, stride=s, padding=p, groups=groups).backward(gs)
+        y = conv2d(xs, ws, bs, stride=s, padding=p, groups=groups)
+        st.grad(y, [xs, ws, bs], gs)
 
     cases: dict[str, Callable[[], object]] = {"st fwd": st_fwd, "st f+b": st_fwd_bwd}
     if groups == 1:
@@ -138,8 +140,8 @@ def conv_cases(spec: tuple, torch, nchw: bool) -> tuple[dict[str, Callable[[], o
                 conv(xt, wt, bt, stride=s, padding=p, groups=groups)
 
         def torch_fwd_bwd() -> None:
-            xt.grad = wt.grad = bt.grad = None
-            conv(xt, wt, bt, stride=s, padding=p, groups=groups).backward(gt)
+            y = conv(xt, wt, bt, stride=s, padding=p, groups=groups)
+            torch.autograd.grad(y, [xt, wt, bt], gt)
 
         cases["torch fwd"], cases["torch f+b"] = torch_fwd, torch_fwd_bwd
     return cases, 2 * n * ho * wo * o * (c // groups) * k * k / 1e9
@@ -159,8 +161,7 @@ def pool_cases(spec: tuple, torch, nchw: bool) -> dict[str, Callable[[], object]
             pool(xs, k, s, p)
 
     def st_fwd_bwd() -> None:
-        xs.grad = None
-        pool(xs, k, s, p).backward(gs)
+        st.grad(pool(xs, k, s, p), [xs], gs)
 
     cases: dict[str, Callable[[], object]] = {"st fwd": st_fwd, "st f+b": st_fwd_bwd}
     if torch is not None:
@@ -173,8 +174,7 @@ def pool_cases(spec: tuple, torch, nchw: bool) -> dict[str, Callable[[], object]
                 tpool(xt, k, s, p)
 
         def torch_fwd_bwd() -> None:
-            xt.grad = None
-            tpool(xt, k, s, p).backward(gt)
+            torch.autograd.grad(tpool(xt, k, s, p), [xt], gt)
 
         cases["torch fwd"], cases["torch f+b"] = torch_fwd, torch_fwd_bwd
     return cases

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..backend import array_module
 from ..tensor import Tensor
 from ._im2col import ConvParams, Geometry, as_strided, batch_innermost, full_nchw
@@ -142,7 +142,9 @@ class MaxPool2d(Function):
         self.geometry = geometry
         self.innermost = batch_innermost(x)
         xp = array_module(x)
-        win = _windows(xp, _padded(xp, x, geometry, -np.inf), geometry)
+        padded = _padded(xp, x, geometry, -np.inf)
+        self.padded = padded if padded is not x and is_grad_enabled() else None  # for backward
+        win = _windows(xp, padded, geometry)
         out = xp.array(win[0, 0], order="K", copy=True)
         for i, j in _offsets(geometry)[1:]:
             xp.maximum(out, win[i, j], out=out)
@@ -152,14 +154,17 @@ class MaxPool2d(Function):
         g = self.geometry
         x = self.parents[0].data
         xp = array_module(x)
-        win = _windows(xp, _padded(xp, x, g, -np.inf), g)
-        mask = _masks(xp, g, out.data)
-        count = xp.zeros_like(out.data)  # in out's memory layout, as the masks
+        padded = _padded(xp, x, g, -np.inf) if self.padded is None else self.padded
+        win = _windows(xp, padded, g)
+        # masks and counts as uint8: arithmetic between bool and float arrays goes through
+        # NumPy's slow casting loops; uint8 views of the same bytes are 20% faster overall
+        mask = _masks(xp, g, out.data).view(xp.uint8)
+        count = xp.zeros_like(out.data, dtype=xp.uint8 if g.kh * g.kw < 256 else xp.int32)
         for i, j in _offsets(g):
-            xp.equal(win[i, j], out.data, out=mask[i, j])
+            xp.equal(win[i, j], out.data, out=mask[i, j].view(bool))
             count += mask[i, j]
         xp.maximum(count, 1, out=count)  # an all-NaN window has no max: it gets no gradient
-        return window_scatter(grad, g, 1.0 / count, mask, self.innermost)
+        return window_scatter(grad, g, xp.divide(1.0, count, dtype=x.dtype), mask, self.innermost)
 
 
 def window_gather(x: Any, geometry: Geometry, scale: Any = 1.0, mask: Any = None) -> Tensor:
