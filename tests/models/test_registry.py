@@ -8,7 +8,8 @@ import steepest as st
 
 def test_names_lists_every_preset_in_order():
     assert st.models.names() == ["mlp", "lenet5", "mnist_cnn", "resnet", "resnet20", "fasttext",
-                                 "text_cnn", "text_lstm", "autoencoder"]
+                                 "text_cnn", "text_lstm", "autoencoder", "dae", "vae", "gan",
+                                 "charlstm", "transformer"]
 
 
 def test_unknown_name_lists_the_choices():

@@ -12,6 +12,11 @@ fasttext       ``FastText``: mean of hashed n-gram embeddings, then linear      
 text_cnn       ``TextCNN`` (Kim, 2014): convolutions over time, max-pooled       tokens
 text_lstm      ``LSTMClassifier``: the LSTM's last hidden state, then linear     tokens
 autoencoder    ``Autoencoder``: mirrored MLPs, output shaped like the input      features
+dae            ``DenoisingAutoencoder``: an autoencoder fed noisy inputs         features
+vae            ``VAE``: Gaussian latent code, Bernoulli decoder, seeded sampling features
+gan            ``GAN``: MLP generator and discriminator                          features
+charlstm       ``CharRNN``: character LSTM/GRU language model                    tokens
+transformer    ``CharTransformer``: small causal transformer over characters     tokens
 =============  ===============================================================  ==========
 
 >>> model = st.models.get("mlp", in_features=784, hidden=(512, 256), num_classes=10)
@@ -20,14 +25,22 @@ autoencoder    ``Autoencoder``: mirrored MLPs, output shaped like the input     
 """
 
 from .autoencoder import Autoencoder
+from .charlm import CharModel, CharRNN
+from .denoising import DenoisingAutoencoder
+from .gan import GAN
 from .lenet import LeNet5
 from .mlp import MLP
 from .mnist_cnn import MnistCNN
 from .registry import ModelSpec, accepts, for_data, get, names, register, spec
 from .resnet import ResNet
+from .sampling import generate, sample_next
 from .text import FastText, LSTMClassifier, TextCNN
+from .transformer import CharTransformer, MultiHeadAttention, TransformerBlock, causal_mask
+from .vae import VAE, VAEOutput
 
 __all__ = [
-    "MLP", "Autoencoder", "FastText", "LSTMClassifier", "LeNet5", "MnistCNN", "ModelSpec",
-    "ResNet", "TextCNN", "accepts", "for_data", "get", "names", "register", "spec",
+    "GAN", "MLP", "VAE", "Autoencoder", "CharModel", "CharRNN", "CharTransformer",
+    "DenoisingAutoencoder", "FastText", "LSTMClassifier", "LeNet5", "MnistCNN", "ModelSpec",
+    "MultiHeadAttention", "ResNet", "TextCNN", "TransformerBlock", "VAEOutput", "accepts",
+    "causal_mask", "for_data", "generate", "get", "names", "register", "sample_next", "spec",
 ]  # fmt: skip

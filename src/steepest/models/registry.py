@@ -3,7 +3,9 @@
 Each entry records what input the model reads (``"features"``: any (N, ...) array that
 flattens; ``"image"``: (N, C, H, W); ``"tokens"``: (N, L) integer ids), what it is trained
 for (``"classify"``: logits and cross-entropy; ``"reconstruct"``: output shaped like its input,
-MSE), and how to size it for a dataset's per-example shape and number of classes.
+MSE; ``"vae"``: the negative ELBO; ``"gan"``: two players, two optimizers; ``"language_model"``:
+next-character cross-entropy), and how to size it for a dataset's per-example shape and
+number of classes.
 """
 
 from __future__ import annotations
@@ -16,11 +18,16 @@ from typing import Any
 
 from ..nn import Module
 from .autoencoder import Autoencoder
+from .charlm import CharRNN
+from .denoising import DenoisingAutoencoder
+from .gan import GAN
 from .lenet import LeNet5
 from .mlp import MLP
 from .mnist_cnn import MnistCNN
 from .resnet import ResNet
 from .text import FastText, LSTMClassifier, TextCNN
+from .transformer import CharTransformer
+from .vae import VAE
 
 DataKwargs = Callable[[tuple[int, ...], int, "int | None"], dict[str, Any]]
 
@@ -40,7 +47,7 @@ class ModelSpec:
 
 _REGISTRY: dict[str, ModelSpec] = {}
 _INPUTS = ("features", "image", "tokens")
-_TASKS = ("classify", "reconstruct")
+_TASKS = ("classify", "reconstruct", "vae", "gan", "language_model")
 
 
 def register(
@@ -164,6 +171,20 @@ def _reconstruct_kwargs(shape: tuple[int, ...], classes: int, vocab: int | None)
     return {"in_features": math.prod(shape)}
 
 
+def _lm_kwargs(who: str, length_arg: str | None) -> DataKwargs:
+    def kwargs(shape: tuple[int, ...], classes: int, vocab: int | None) -> dict[str, Any]:
+        if len(shape) != 1 or vocab is None:
+            raise ValueError(f"model {who!r} needs character-id sequences (T,) and the alphabet "
+                             f"size (train it on a text file: --text FILE), got examples of "
+                             f"shape {shape}")
+        out: dict[str, Any] = {"vocab_size": vocab}
+        if length_arg is not None:
+            out[length_arg] = shape[0]
+        return out
+
+    return kwargs
+
+
 # ----- the presets ---------------------------------------------------------------------------
 
 def _resnet20(**kwargs: object) -> ResNet:
@@ -188,3 +209,15 @@ register("text_lstm", LSTMClassifier, "LSTM over word embeddings, last hidden st
 register("autoencoder", Autoencoder, "mirrored MLP encoder/decoder, reconstructs its input",
          "features", task="reconstruct", data_kwargs=_reconstruct_kwargs)
 
+register("dae", DenoisingAutoencoder, "autoencoder trained on noisy inputs to give clean ones",
+         "features", task="reconstruct", data_kwargs=_reconstruct_kwargs)
+register("vae", VAE, "variational autoencoder: MLP encoder to N(mu, sigma), MLP decoder",
+         "features", task="vae", data_kwargs=_reconstruct_kwargs)
+register("gan", GAN, "MLP generator and discriminator trained against each other", "features",
+         task="gan", data_kwargs=_reconstruct_kwargs)
+register("charlstm", CharRNN, "character language model: embedding, LSTM (or GRU), linear",
+         "tokens", task="language_model", data_kwargs=_lm_kwargs("charlstm", None),
+         default_input=(128,))
+register("transformer", CharTransformer, "small causal transformer over characters (GPT-style)",
+         "tokens", task="language_model", data_kwargs=_lm_kwargs("transformer", "max_len"),
+         default_input=(128,))

@@ -14,6 +14,19 @@ The plain loop stays first-class: ``fit`` runs exactly ``zero_grad``, ``model(x)
 from . import metrics
 from .callbacks import Callback, CallbackList, LRSchedulerCallback
 from .checkpoint import CheckpointError, checkpoint_info, load_checkpoint, save_checkpoint
+from .generative import (
+    GANTrainer,
+    NextCharAccuracy,
+    OptimizerPair,
+    SampleImages,
+    SchedulerPair,
+    SequenceCrossEntropy,
+    StepValue,
+    VAELoss,
+    VAETerm,
+    gan_metrics,
+    vae_metrics,
+)
 from .history import History
 from .loggers import CSVLogger, GradientStats, JSONLinesLogger, TensorBoard
 from .metrics import Metric, get_metric
@@ -23,9 +36,40 @@ from .stopping import EarlyStopping, GradNormTolerance, TargetLoss, TerminateOnN
 from .trainer import Trainer, evaluate, fit, predict
 
 __all__ = [
-    "CSVLogger", "Callback", "CallbackList", "CheckpointError", "EarlyStopping",
-    "GradNormTolerance", "GradientStats", "History", "JSONLinesLogger", "LRSchedulerCallback",
-    "Metric", "ModelCheckpoint", "ProgressBar", "TargetLoss", "TensorBoard", "TerminateOnNaN",
-    "Trainer", "checkpoint_info", "evaluate", "fit", "get_metric", "load_checkpoint", "metrics",
-    "predict", "save_checkpoint",
+    "CSVLogger",
+    "Callback",
+    "CallbackList",
+    "CheckpointError",
+    "EarlyStopping",
+    "GANTrainer",
+    "GradNormTolerance",
+    "GradientStats",
+    "History",
+    "JSONLinesLogger",
+    "LRSchedulerCallback",
+    "Metric",
+    "ModelCheckpoint",
+    "NextCharAccuracy",
+    "OptimizerPair",
+    "ProgressBar",
+    "SampleImages",
+    "SchedulerPair",
+    "SequenceCrossEntropy",
+    "StepValue",
+    "TargetLoss",
+    "TensorBoard",
+    "TerminateOnNaN",
+    "Trainer",
+    "VAELoss",
+    "VAETerm",
+    "checkpoint_info",
+    "evaluate",
+    "fit",
+    "gan_metrics",
+    "get_metric",
+    "load_checkpoint",
+    "metrics",
+    "predict",
+    "save_checkpoint",
+    "vae_metrics",
 ]  # fmt: skip
