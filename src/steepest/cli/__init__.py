@@ -72,11 +72,19 @@ def _dispatch(argv: list[str]) -> int:
             raise UsageError(f"--batch must be at least 1, got {args.batch}")
         cfg, given = config_from(args)
         return summary_command(cfg, "dataset" in given or "config" in vars(args), args.batch)
+    if args.command == "generate":
+        from .generate_cmd import generate_command
+
+        return generate_command(args)
     if args.command == "lr-find":
         from .lr_find import lr_find_command
 
         cfg, _ = config_from(args)
         return lr_find_command(cfg, args.start_lr, args.end_lr, args.steps)
+    if args.command == "study":
+        from .study_cmd import study_command
+
+        return study_command(args, command)
     from .info_cmds import datasets_command
 
     return datasets_command(args.check, args.timeout)

@@ -53,6 +53,8 @@ class TrainConfig:
     maxlen: int = 200  # text datasets: pad or cut every review to this many tokens
     patience: int | None = None  # early stopping on the validation loss
     clip_grad: float | None = None  # clip the global gradient norm
+    text: str | None = None  # language models: the text file to learn from
+    seq_len: int = 128  # language models: characters per chunk (backpropagation through time)
     model_args: dict[str, Any] = field(default_factory=dict)
 
     # ----- reading -----------------------------------------------------------------------
@@ -116,6 +118,9 @@ class TrainConfig:
         self._int("seed", 0)
         self._int("vocab_size", 3)  # ids 0-2 are padding, start and out-of-vocabulary marks
         self._int("maxlen", 1)
+        self._int("seq_len", 1)
+        if self.text is not None and not isinstance(self.text, str):
+            raise UsageError(f"--text must be a path, got {self.text!r}")
         for name, low in (("subset", 1), ("patience", 1)):
             if getattr(self, name) is not None:
                 self._int(name, low)

@@ -50,6 +50,10 @@ def _recipe_flags(p: argparse.ArgumentParser, training: bool = True) -> None:
                    help=f"imdb: keep the most frequent words (default {d.vocab_size})")
     p.add_argument("--maxlen", type=int, default=S,
                    help=f"imdb: tokens per review, padded or cut (default {d.maxlen})")
+    p.add_argument("--text", default=S, metavar="FILE",
+                   help="language models (charlstm, transformer): a UTF-8 text file to learn")
+    p.add_argument("--seq-len", type=int, default=S,
+                   help=f"language models: characters per chunk (default {d.seq_len})")
     p.add_argument("--seed", type=int, default=S, help=f"random seed (default {d.seed})")
     if not training:
         return
@@ -112,10 +116,26 @@ def build_parser() -> Parser:
     p.add_argument("--end-lr", type=float, default=10.0)
     p.add_argument("--steps", type=int, default=200, help="batches in the sweep (default 200)")
 
+    p = sub.add_parser("generate", help="text from a language model, images from a VAE/GAN")
+    p.add_argument("target", metavar="RUN_OR_CHECKPOINT",
+                   help="a run directory (its best checkpoint) or a .safetensors file")
+    p.add_argument("--prompt", default=None, help="text to continue (language models)")
+    p.add_argument("--length", type=int, default=300, help="characters to add (default 300)")
+    p.add_argument("--temperature", type=float, default=0.8,
+                   help="softmax temperature; 0 picks the most likely character (default 0.8)")
+    p.add_argument("--top-k", type=int, default=None, help="sample among the k most likely")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the sampling")
+    p.add_argument("--out", default=None, metavar="FILE.png",
+                   help="VAE/GAN: where to write a grid of 64 samples (default samples.png)")
+
     p = sub.add_parser("datasets", help="which datasets are cached, and where")
     p.add_argument("--check", action="store_true",
                    help="also try to reach each download source (HEAD requests)")
     p.add_argument("--timeout", type=float, default=5.0, help="seconds per source (default 5)")
+
+    from .study_cmd import add_study_parser
+
+    add_study_parser(sub)
     return root
 
 
