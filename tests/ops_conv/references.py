@@ -41,6 +41,53 @@ def ref_conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1) -> np.nd
     return y if b is None else y + b.reshape(1, -1, 1, 1)
 
 
+def _conv_geometry(x_shape, w_shape, stride, padding, dilation):
+    (sh, sw), (dh, dw), (ph, pw) = pair(stride), pair(dilation), pair(padding)
+    kh, kw = w_shape[2:]
+    ho = (x_shape[2] + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    wo = (x_shape[3] + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    return (sh, sw), (dh, dw), (ph, pw), ho, wo
+
+
+def ref_conv2d_input_grad(g, w, input_size, stride=1, padding=0, dilation=1, groups=1):
+    """dL/dx by scattering every output gradient back through the window that made it."""
+    n, o = g.shape[:2]
+    cg, kh, kw = w.shape[1:]
+    h, wd = tuple(input_size)[-2:]
+    (sh, sw), (dh, dw), (ph, pw), ho, wo = _conv_geometry((n, 0, h, wd), w.shape, stride,
+                                                           padding, dilation)  # fmt: skip
+    dxp = np.zeros((n, cg * groups, h + 2 * ph, wd + 2 * pw))
+    og = o // groups
+    for oc in range(o):
+        c0 = (oc // og) * cg
+        for i in range(ho):
+            for j in range(wo):
+                rows = slice(i * sh, i * sh + dh * (kh - 1) + 1, dh)
+                cols = slice(j * sw, j * sw + dw * (kw - 1) + 1, dw)
+                dxp[:, c0 : c0 + cg, rows, cols] += g[:, oc, i, j, None, None, None] * w[oc]
+    return dxp[:, :, ph : ph + h, pw : pw + wd]
+
+
+def ref_conv2d_weight_grad(x, g, kernel_size, stride=1, padding=0, dilation=1, groups=1):
+    """dL/dW: each weight collects input * output gradient over the windows it touched."""
+    kh, kw = pair(kernel_size)
+    o, cg = g.shape[1], x.shape[1] // groups
+    (sh, sw), (dh, dw), (ph, pw), ho, wo = _conv_geometry(x.shape, (o, cg, kh, kw), stride,
+                                                           padding, dilation)  # fmt: skip
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    dw_ = np.zeros((o, cg, kh, kw))
+    og = o // groups
+    for oc in range(o):
+        c0 = (oc // og) * cg
+        for i in range(ho):
+            for j in range(wo):
+                rows = slice(i * sh, i * sh + dh * (kh - 1) + 1, dh)
+                cols = slice(j * sw, j * sw + dw * (kw - 1) + 1, dw)
+                patch = xp[:, c0 : c0 + cg, rows, cols]
+                dw_[oc] += (g[:, oc, i, j, None, None, None] * patch).sum(axis=0)
+    return dw_
+
+
 def _ref_pool(x, kernel_size, stride, padding, dilation, reduce, fill) -> np.ndarray:
     (kh, kw), (ph, pw), (dh, dw) = pair(kernel_size), pair(padding), pair(dilation)
     sh, sw = (kh, kw) if stride is None else pair(stride)

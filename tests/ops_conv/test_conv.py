@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from references import conv_inputs, draw, ref_conv2d
+from references import (
+    conv_inputs,
+    draw,
+    ref_conv2d,
+    ref_conv2d_input_grad,
+    ref_conv2d_weight_grad,
+)
 
 import steepest as st
 from steepest.ops.conv import conv2d, conv2d_input_grad, conv2d_weight_grad
@@ -89,6 +95,21 @@ def test_gradient_ops_gradcheck(kw):
     g = draw(*conv2d(st.Tensor(x), st.Tensor(w), **kw).shape)
     assert st.gradcheck(lambda g_, w_: conv2d_input_grad(g_, w_, (5, 5), **kw), _tensors((g, w)))
     assert st.gradcheck(lambda x_, g_: conv2d_weight_grad(x_, g_, 3, **kw), _tensors((x, g)))
+
+
+@pytest.mark.parametrize(
+    ("shape", "kw"),
+    [((2, 4, 7, 6, 6, 3, 2, 2), dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)),
+     ((1, 3, 8, 7, 2, 2, 2, 1), dict(stride=3))],
+    ids=["mixed", "gaps"],
+)  # fmt: skip
+def test_gradient_ops_match_loop_references(shape, kw):
+    x, w = conv_inputs(*shape, bias=False)
+    g = draw(*conv2d(st.Tensor(x), st.Tensor(w), **kw).shape)
+    dx = conv2d_input_grad(st.Tensor(g), st.Tensor(w), x.shape, **kw).numpy()
+    dw = conv2d_weight_grad(st.Tensor(x), st.Tensor(g), w.shape[2:], **kw).numpy()
+    np.testing.assert_allclose(dx, ref_conv2d_input_grad(g, w, x.shape, **kw), rtol=1e-10)
+    np.testing.assert_allclose(dw, ref_conv2d_weight_grad(x, g, w.shape[2:], **kw), rtol=1e-10)
 
 
 def test_gradient_ops_check_their_shapes():
