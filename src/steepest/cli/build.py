@@ -29,12 +29,18 @@ def build_model(cfg: TrainConfig, data: DataInfo) -> Any:
     if data.kind == "tokens" and spec.inputs != "tokens":
         raise UsageError(f"dataset {data.name} holds token ids; use a text model (fasttext, "
                          f"text_cnn, text_lstm), not {cfg.model!r}")
+    if (spec.task == "language_model") != hasattr(data, "alphabet"):
+        raise UsageError(f"model {cfg.model!r} and a text file (--text) go together: the "
+                         "language models charlstm and transformer learn from --text FILE")
     manual_seed(cfg.seed)
     try:
-        return models.for_data(cfg.model, data.input_shape, data.num_classes, data.vocab_size,
-                               **kwargs)
+        model = models.for_data(cfg.model, data.input_shape, data.num_classes, data.vocab_size,
+                                **kwargs)
     except (TypeError, ValueError) as exc:
         raise UsageError(str(exc)) from None
+    if hasattr(data, "alphabet"):  # the model carries its characters: generate needs no file
+        model.set_alphabet(data.alphabet)
+    return model
 
 
 def _spec(name: str) -> Any:
@@ -97,10 +103,23 @@ def build_scheduler(cfg: TrainConfig, optimizer: Any, steps_per_epoch: int) -> t
     raise UsageError(f"unknown scheduler {cfg.scheduler!r}")
 
 
-def build_loss(task: str) -> tuple[Any, list[str]]:
-    """The loss and the metrics of a task: cross-entropy + accuracy, or MSE + MAE."""
-    from .. import nn
+def build_loss(task: str) -> tuple[Any, list[Any]]:
+    """The loss and the metrics of a task: cross-entropy + accuracy, MSE + MAE, the negative
+    ELBO + its two terms (VAE), next-character cross-entropy + accuracy (language models), or
+    no loss function and both players' losses (GAN: ``GANTrainer`` computes them)."""
+    from .. import nn, train
 
     if task == "reconstruct":
         return nn.MSELoss(), ["mae"]
+    if task == "vae":
+        return train.VAELoss(), train.vae_metrics()
+    if task == "language_model":
+        return train.SequenceCrossEntropy(), [train.NextCharAccuracy()]
+    if task == "gan":
+        return None, train.gan_metrics()
     return nn.CrossEntropyLoss(), ["accuracy"]
+
+
+def metric_name(metric: Any) -> str:
+    """The logged name of a metric given by name or as a Metric object."""
+    return metric if isinstance(metric, str) else metric.name

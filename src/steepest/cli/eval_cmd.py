@@ -7,8 +7,9 @@ from pathlib import Path
 
 from .build import build_loss, build_model, task_of
 from .config import TrainConfig
-from .data import loaders, prepare
+from .data import loaders
 from .errors import UsageError
+from .generative import prepare_for
 from .train_cmd import BEST, LAST, load_run_config
 
 
@@ -46,8 +47,10 @@ def eval_command(target: Path, split: str, batch_size: int | None) -> int:
         cfg.batch_size = batch_size
     cfg.validate()
     task = task_of(cfg)
-    data = prepare(cfg.dataset, task=task, subset=cfg.subset, vocab_size=cfg.vocab_size,
-                   maxlen=cfg.maxlen)
+    if task == "gan":
+        raise UsageError(f"{target} is a GAN: it has no test loss; draw samples with "
+                         f"`steepest generate {target}`")
+    data = prepare_for(cfg, task)
     model = build_model(cfg, data)
     try:
         state = train.load_checkpoint(checkpoint)

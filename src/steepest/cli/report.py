@@ -60,6 +60,8 @@ def _smooth(values: list[float], beta: float = 0.9) -> list[float]:
 
 
 def _curve(ax: Any, x: list[float], values: list[float | None], **style: Any) -> None:
+    if not values:  # a column the run does not have (no validation loader: no val_loss)
+        return
     points = [(a, b) for a, b in zip(x, values, strict=True) if b is not None and math.isfinite(b)]
     if points:
         ax.plot(*zip(*points, strict=True), **style)

@@ -17,10 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .build import build_loss, build_model, build_optimizer, build_scheduler, task_of
+from .build import build_loss, build_model, build_optimizer, build_scheduler, metric_name, task_of
 from .config import TrainConfig
-from .data import loaders, prepare
+from .data import loaders
 from .errors import UsageError
+from .generative import prepare_for, write_pictures
 
 LAST = Path("checkpoints") / "last.safetensors"
 BEST = Path("checkpoints") / "best.safetensors"
@@ -36,10 +37,14 @@ class Session:
     train_loader: Any
     test_loader: Any
     metric: str
+    task: str = "classify"
+    data: Any = None
 
 
 def default_run_dir(cfg: TrainConfig) -> Path:
     stem = Path(cfg.dataset).stem if cfg.dataset.endswith(".npz") else cfg.dataset
+    if cfg.text:
+        stem = Path(cfg.text).stem
     return Path("runs") / f"{stem}-{cfg.model}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
@@ -48,14 +53,22 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
     from .. import train
 
     task = task_of(cfg)
-    data = prepare(cfg.dataset, task=task, augment=cfg.augment, subset=cfg.subset,
-                   vocab_size=cfg.vocab_size, maxlen=cfg.maxlen)
+    data = prepare_for(cfg, task)
     model = build_model(cfg, data)
     train_loader, test_loader = loaders(data, cfg.batch_size, cfg.seed)
-    optimizer = build_optimizer(cfg, model)
-    scheduler, interval = build_scheduler(cfg, optimizer, len(train_loader))
+    if task == "gan":  # two players, two optimizers (and schedulers), no test loss
+        optimizer = train.OptimizerPair(build_optimizer(cfg, model.G),
+                                        build_optimizer(cfg, model.D))
+        (s_g, interval), (s_d, _) = (build_scheduler(cfg, o, len(train_loader))
+                                     for o in (optimizer.g, optimizer.d))
+        scheduler = train.SchedulerPair(s_g, s_d) if s_g is not None else None
+        test_loader = None
+    else:
+        optimizer = build_optimizer(cfg, model)
+        scheduler, interval = build_scheduler(cfg, optimizer, len(train_loader))
     loss_fn, metrics = build_loss(task)
-    metric = metrics[0]
+    metric = metric_name(metrics[0])
+    monitor = {"classify": f"val_{metric}", "gan": "loss"}.get(task, "val_loss")
     callbacks: list[Any] = [
         train.ProgressBar(quiet=cfg.quiet),
         train.CSVLogger(run_dir / "metrics.csv"),
@@ -63,15 +76,21 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
                               every_n_steps=max(1, len(train_loader) // 50)),
         # also a few times per long epoch, so a killed run loses minutes, not an epoch
         train.ModelCheckpoint(run_dir / "checkpoints",
-                              monitor="val_loss" if task == "reconstruct" else f"val_{metric}",
+                              monitor=monitor,
                               every_n_steps=max(100, len(train_loader) // 4)),
     ]
     if cfg.patience is not None:
         callbacks.append(train.EarlyStopping(patience=cfg.patience, restore_best_weights=True))
-    trainer = train.Trainer(model, loss_fn, optimizer, metrics=metrics, callbacks=callbacks,
-                            scheduler=scheduler, scheduler_interval=interval,
-                            config=cfg.to_dict())
-    return Session(cfg, run_dir, trainer, train_loader, test_loader, metric)
+    side = data.input_shape[1:] if len(data.input_shape) == 3 else None
+    if task in ("vae", "gan") and data.input_shape[0] == 1 and side is not None:
+        callbacks.append(train.SampleImages(run_dir / "samples", side))  # one grid per epoch
+    common = {"metrics": metrics, "callbacks": callbacks, "scheduler": scheduler,
+              "scheduler_interval": interval, "config": cfg.to_dict()}
+    if task == "gan":
+        trainer = train.GANTrainer(model, optimizer.g, optimizer.d, **common)
+    else:
+        trainer = train.Trainer(model, loss_fn, optimizer, **common)
+    return Session(cfg, run_dir, trainer, train_loader, test_loader, metric, task, data)
 
 
 def _run(session: Session, command: str, previous_seconds: float = 0.0) -> int:
@@ -91,6 +110,9 @@ def _run(session: Session, command: str, previous_seconds: float = 0.0) -> int:
     seconds = time.perf_counter() - start
     log.stop(seconds)
     plots = plot_run(run_dir, session.metric)
+    extra = write_pictures(session.task, trainer.model, session.data, run_dir) \
+        if session.task != "classify" else []
+    plots += [p for p in extra if p.suffix == ".png"]
     final = trainer.history.last()
     write_summary(run_dir, command=command, cfg=cfg.to_dict(), final=final,
                   seconds=previous_seconds + seconds, params=trainer.model.num_parameters(),
@@ -102,8 +124,13 @@ def _run(session: Session, command: str, previous_seconds: float = 0.0) -> int:
     parts = [f"test {metric} {final[f'val_{metric}']:.4f}"] if f"val_{metric}" in final else []
     if "val_loss" in final:
         parts.append(f"test loss {final['val_loss']:.4f}")
+    if not parts:  # no test split (a GAN): the last epoch's training losses
+        parts = [f"{k} {final[k]:.4f}" for k in ("d_loss", "g_loss", "loss") if k in final]
     print(f"{', '.join(parts)} after {trainer.epoch} epochs in {seconds:.1f} s")
     print(f"run: {run_dir}   plots: {', '.join(str(p) for p in plots)}")
+    for path in extra:
+        if path.suffix == ".txt":
+            print(f"generated text: {path}")
     return 0
 
 

@@ -38,7 +38,7 @@ def tile(images: Any, image_shape: tuple[int, int] | None = None, ncols: int | N
     n, h, w = x.shape
     ncols = ncols or math.ceil(math.sqrt(n))
     nrows = math.ceil(n / ncols)
-    out = np.ones((nrows * (h + pad) + pad, ncols * (w + pad) + pad))
+    out = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad), 0.25)  # light-gray rules
     for i in range(n):
         r, c = divmod(i, ncols)
         out[pad + r * (h + pad): pad + r * (h + pad) + h,
