@@ -106,7 +106,13 @@ def run_jobs(jobs: Sequence[tuple[str, dict[str, Any]]], out: Path, workers: int
     """
     records: dict[int, dict[str, Any]] = {}
     todo: list[int] = []
+    same: dict[str, list[int]] = {}  # key -> every job index with that config (run once)
     for i, (study, config) in enumerate(jobs):
+        key = config_key(study, config)
+        if key in same:
+            same[key].append(i)
+            continue
+        same[key] = [i]
         cached = read_cached(out, study, config)
         if cached is not None:
             records[i] = cached
@@ -121,7 +127,6 @@ def run_jobs(jobs: Sequence[tuple[str, dict[str, Any]]], out: Path, workers: int
                   f"(elapsed {elapsed:.0f} s, {len(jobs) - len(todo)} cached)",
                   file=sys.stderr, flush=True)
 
-    index = {config_key(*jobs[i]): i for i in todo}
     if todo and workers == 0:
         for i in todo:
             study, config, record = execute(jobs[i])
@@ -138,7 +143,7 @@ def run_jobs(jobs: Sequence[tuple[str, dict[str, Any]]], out: Path, workers: int
                 for study, config, record in pool.imap_unordered(execute,
                                                                  [jobs[i] for i in todo]):
                     write_cached(out, study, config, record)
-                    records[index[config_key(study, config)]] = record
+                    records[same[config_key(study, config)][0]] = record
                     done += 1
                     report(study, record)
         finally:
@@ -147,4 +152,7 @@ def run_jobs(jobs: Sequence[tuple[str, dict[str, Any]]], out: Path, workers: int
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
+    for indices in same.values():
+        for i in indices[1:]:
+            records[i] = records[indices[0]]
     return [records[i] for i in range(total)]

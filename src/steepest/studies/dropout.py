@@ -1,0 +1,48 @@
+"""Study 9: dropout rate vs accuracy (same set-up as the regularization study)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._common import figure, group, last
+from ._regularize import run_one, sizes
+from .report import Section, line_plot, mean, mean_std, table
+
+TITLE = "9. Dropout rate vs accuracy"
+CLAIM = "Dropout 0.2: 0.89, 0.5: 0.91, 0.8: 0.87 (accuracy)."
+RATES = (0.0, 0.2, 0.5, 0.8)
+
+
+def configs(ctx: Any) -> list[dict[str, Any]]:
+    return [{**sizes(ctx), "p": p, "seed": s} for p in RATES for s in ctx.seed_list()]
+
+
+def run(cfg: dict[str, Any]) -> dict[str, Any]:
+    return run_one(cfg, dropout=cfg["p"])
+
+
+def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
+    g = group(records, "p")
+    rows, acc = [], {}
+    for p in RATES:
+        res = g[(p,)]
+        acc[p] = mean([last(r["test_acc"]) for r in res])
+        rows.append([p, mean_std([last(r["train_acc"]) for r in res], 4),
+                     mean_std([last(r["test_acc"]) for r in res], 4),
+                     mean_std([last(r["train_acc"]) - last(r["test_acc"]) for r in res], 4)])
+    path, rel = figure(ctx, "dropout-accuracy")
+    line_plot(path, {"test accuracy": (list(RATES), [acc[p] for p in RATES])}, "dropout p",
+              "test accuracy (mean over seeds)")
+    best = max(RATES, key=lambda p: acc[p])
+    shape = acc[0.5] > acc[0.2] > acc[0.8]
+    mid_best = acc[0.5] > max(acc[0.2], acc[0.8])
+    verdict = "holds" if shape else ("partly" if mid_best or acc[0.8] < acc[0.5] else
+                                     "does not hold")
+    why = ("The claim: 0.5 best, then 0.2, then 0.8. Measured: " + ", ".join(
+        f"p={p} {acc[p]:.4f}" for p in RATES) + f"; best p = {best}. "
+        + ("0.8 drops too much of a 256-wide layer to learn well in this budget. "
+           if acc[0.8] < min(acc[0.2], acc[0.5]) else "")
+        + "How much dropout pays depends on how much the network overfits (here: a small "
+          "training subset) and on the training length.")
+    body = table(["p", "train acc", "test acc", "gap"], rows)
+    return Section("dropout", TITLE, CLAIM, body, verdict, why, [rel])
