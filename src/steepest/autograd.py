@@ -334,8 +334,9 @@ def _accumulate(t: Tensor, grad: Tensor, create_graph: bool) -> None:
     if create_graph:
         t.grad = grad if t.grad is None else t.grad + grad
     elif t.grad is None or t.grad.shape != grad.shape:
-        # a copy: the rule's result may be shared with another tensor's gradient
-        t.grad = Tensor._from_op(grad.data.copy(), False)
+        # a copy (the rule's result may be shared with another tensor's gradient), in the
+        # memory order the gradient already has: forcing C order would transpose it
+        t.grad = Tensor._from_op(grad.data.copy(order="K"), False)
     else:
         t.grad.data += grad.data  # accumulate in place, keeping the buffer an optimizer may hold
 

@@ -127,10 +127,11 @@ def _cross_entropy(
     return per.sum() if reduction == "sum" else per.sum() / w[target].sum()
 
 
-def _bce(x: np.ndarray, y: np.ndarray, pos_weight: float | None = None) -> np.ndarray:
+def _bce(x: np.ndarray, y: np.ndarray, pos_weight: float | None = None, reduction: str = "mean"):
     s = 1 / (1 + np.exp(-x))
     pw = 1.0 if pos_weight is None else pos_weight
-    return np.mean(-(pw * y * np.log(s) + (1 - y) * np.log(1 - s)))
+    per = -(pw * y * np.log(s) + (1 - y) * np.log(1 - s))
+    return {"mean": np.mean, "sum": np.sum, "none": np.asarray}[reduction](per)
 
 
 def _dropout_ref(x: np.ndarray, p: float, seed: int) -> np.ndarray:
@@ -202,13 +203,21 @@ CASES: list[Case] = [
         "softmax",
         st.softmax,
         _softmax,
-        _nonempty(unary())[1:] + [Sample((_draw((3, 4), -2, 2),), dict(axis=0), "axis 0")],
+        _nonempty(unary())[1:]
+        + [
+            Sample((_draw((3, 4), -2, 2),), dict(axis=0), "axis 0"),
+            Sample((_draw((2, 3, 4), -30, 30),), dict(axis=1), "large, middle axis"),
+        ],
     ),
     Case(
         "log_softmax",
         st.log_softmax,
         lambda x, axis=-1: np.log(_softmax(x, axis)),
-        _nonempty(unary())[1:] + [Sample((_draw((3, 4), -2, 2),), dict(axis=0), "axis 0")],
+        _nonempty(unary())[1:]
+        + [
+            Sample((_draw((3, 4), -2, 2),), dict(axis=0), "axis 0"),
+            Sample((_draw((2, 3, 4), -30, 30),), dict(axis=1), "large, middle axis"),
+        ],
     ),
     # reductions
     Case("sum", st.sum, np.sum, reductions()),
@@ -286,6 +295,8 @@ CASES: list[Case] = [
             Sample((_draw((2, 3, 4), -1, 1), 0, 2)),
             Sample((_noncontiguous(-1, 1), 1, 0)),
             Sample((_draw((0, 3, 2), -1, 1), -1, -2)),
+            Sample((_draw((2, 1, 3), -1, 1), 1, 1)),
+            Sample((_draw((2, 3, 4, 5), -1, 1), 3, 1)),
         ],
     ),
     Case(
@@ -310,6 +321,8 @@ CASES: list[Case] = [
             Sample((_draw((3, 1, 4), -1, 1),)),
             Sample((_draw((1, 3, 1), -1, 1),), dict(axis=0)),
             Sample((_draw((1, 0, 1), -1, 1),)),
+            Sample((_draw((1, 1), -1, 1),), dict(axis=(0, 1))),
+            Sample((np.transpose(_draw((4, 1, 3), -1, 1)),), dict(axis=1), "view"),
         ],
     ),
     Case(
@@ -322,6 +335,7 @@ CASES: list[Case] = [
             Sample((_draw((3, 4), -1, 1), -1)),
             Sample((_noncontiguous(-1, 1), 0)),
             Sample((_draw((0, 3), -1, 1), 1)),
+            Sample((_draw((2, 3), -1, 1), -3)),
         ],
     ),
     Case(
@@ -378,6 +392,7 @@ CASES: list[Case] = [
             Sample((_draw((2, 3), -1, 1), _draw((2, 1), -1, 1)), dict(axis=1)),
             Sample((_noncontiguous(-1, 1), _draw((3, 2), -1, 1)), dict(axis=-1)),
             Sample((_draw((0, 3), -1, 1), _draw((2, 3), -1, 1))),
+            Sample((_draw((), -1, 1).reshape(1), _draw((2,), -1, 1))),
         ],
     ),
     Case(
@@ -389,6 +404,10 @@ CASES: list[Case] = [
             Sample((_draw((3,), -1, 1), _draw((3,), -1, 1)), dict(axis=1)),
             Sample((_noncontiguous(-1, 1), _draw((3, 4), -1, 1)), dict(axis=2)),
             Sample((_draw((0, 2), -1, 1), _draw((0, 2), -1, 1))),
+            Sample(
+                (_draw((2, 3), -1, 1), _draw((2, 3), -1, 1), _draw((2, 3), -1, 1)), dict(axis=-1)
+            ),
+            Sample((_draw((4,), -1, 1),), label="one tensor"),
         ],
     ),
     Case(
@@ -400,6 +419,8 @@ CASES: list[Case] = [
             Sample((_draw((4, 6), -1, 1),), dict(sections=[1, 4], axis=1)),
             Sample((_noncontiguous(-1, 1),), dict(sections=2, axis=1)),
             Sample((_draw((2, 0), -1, 1),), dict(sections=2)),
+            Sample((_draw((2, 3, 4), -1, 1),), dict(sections=[1, 1, 3], axis=-1)),
+            Sample((_draw((5,), -1, 1),), dict(sections=1)),
         ],
     ),
     Case(
@@ -412,6 +433,7 @@ CASES: list[Case] = [
             Sample((_draw((1, 2, 3, 3), -1, 1),), dict(pad_width=1)),
             Sample((_noncontiguous(-1, 1),), dict(pad_width=[(1, 1), (1, 1)])),
             Sample((_draw((0, 2), -1, 1),), dict(pad_width=[(1, 0), (0, 0)])),
+            Sample((_draw((2, 1, 2), -1, 1),), dict(pad_width=[(0, 0), (3, 0), (0, 1)])),
         ],
     ),
     Case(
@@ -423,6 +445,8 @@ CASES: list[Case] = [
             Sample((_draw((2, 3), -1, 1),), dict(dtype=np.float64)),
             Sample((_noncontiguous(-1, 1),), dict(dtype=np.float32)),
             Sample((_draw((0,), -1, 1),), dict(dtype=np.float32)),
+            Sample((_draw((), -1, 1),), dict(dtype=np.float32)),
+            Sample((_draw((2, 1, 3), -1, 1),), dict(dtype=np.float64), "no-op cast"),
         ],
         second_order=False,
         tolerances=dict(eps=1e-3, atol=1e-4, rtol=1e-3),
@@ -452,6 +476,8 @@ CASES: list[Case] = [
             Sample((_draw((3, 2), -3, 3), _draw((3, 2), 0, 1)), dict(pos_weight=2.5)),
             Sample((_draw((), -3, 3), _draw((), 0, 1))),
             Sample((_noncontiguous(-3, 3), _draw((3, 4), 0, 1))),
+            Sample((_draw((3, 1), -3, 3), _draw((3, 1), 0, 1)), dict(reduction="sum")),
+            Sample((_draw((0, 2), -3, 3), _draw((0, 2), 0, 1)), dict(reduction="none")),
         ],
     ),
     Case(
@@ -477,6 +503,7 @@ CASES: list[Case] = [
             Sample((_draw((5, 3), -1, 1),), dict(indices=np.array(3))),
             Sample((_draw((3, 5), -1, 1).T,), dict(indices=np.array([0, 1]))),
             Sample((_draw((5, 3), -1, 1),), dict(indices=np.zeros((0,), dtype=np.int64))),
+            Sample((_draw((1, 4), -1, 1),), dict(indices=np.zeros((2, 3), dtype=np.int64))),
         ],
     ),
 ]
@@ -512,18 +539,17 @@ def _conv_ref(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def _pool_ref(x, kernel_size, stride=None, padding=0, reduce=np.max):
-    stride = stride or kernel_size
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    sh, sw = (kh, kw) if stride is None else (stride, stride)
     fill = -np.inf if reduce is np.max else 0.0
     xp = np.pad(x, [(0, 0), (0, 0), (padding, padding), (padding, padding)], constant_values=fill)
-    oh = (xp.shape[2] - kernel_size) // stride + 1
-    ow = (xp.shape[3] - kernel_size) // stride + 1
+    oh = (xp.shape[2] - kh) // sh + 1
+    ow = (xp.shape[3] - kw) // sw + 1
     out = np.zeros(x.shape[:2] + (oh, ow))
     for i in range(oh):
         for j in range(ow):
-            win = xp[
-                :, :, i * stride : i * stride + kernel_size, j * stride : j * stride + kernel_size
-            ]
-            out[:, :, i, j] = reduce(win, axis=(2, 3))
+            win = xp[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw]
+            out[:, :, i, j] = reduce(win, axis=(2, 3)) if win.size else 0.0
     return out
 
 
@@ -595,6 +621,8 @@ CASES += [
             Sample(
                 (np.transpose(_distinct((4, 4, 2, 1)), (3, 2, 1, 0)),), dict(kernel_size=2), "view"
             ),
+            Sample((_distinct((1, 1, 4, 6)),), dict(kernel_size=(2, 3)), "rectangular"),
+            Sample((_distinct((0, 2, 4, 4)),), dict(kernel_size=2), "empty batch"),
         ],
     ),
     Case(
@@ -612,6 +640,8 @@ CASES += [
                 dict(kernel_size=2),
                 "view",
             ),
+            Sample((_draw((1, 1, 4, 6), -1, 1),), dict(kernel_size=(2, 3)), "rectangular"),
+            Sample((_draw((0, 2, 4, 4), -1, 1),), dict(kernel_size=2), "empty batch"),
         ],
     ),
     Case(
@@ -627,6 +657,8 @@ CASES += [
                 dict(output_size=2),
                 "view",
             ),
+            Sample((_draw((1, 2, 3, 3), -1, 1),), dict(output_size=(3, 3)), "identity size"),
+            Sample((_draw((1, 1, 7, 5), -1, 1),), dict(output_size=(3, 2)), "overlapping bins"),
         ],
     ),
 ]

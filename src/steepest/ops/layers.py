@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import array_module
 from ..random import Generator, generator_or_default
 from ..tensor import Tensor
 from .shape import getitem
@@ -27,9 +28,10 @@ def dropout(
     if p == 1.0:
         return x * 0.0
     draws = generator_or_default(generator).np.random(x.shape, dtype=np.float32)
-    mask = (draws >= p).astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
-    if not isinstance(x.data, np.ndarray):  # keep the mask on the tensor's device
-        mask = Tensor(mask).to(x.device).data
+    keep = (draws >= p) * x.dtype.type(1.0 / (1.0 - p))
+    xp = array_module(x.data)
+    mask = xp.empty_like(x.data)  # the input's memory layout, so the product runs contiguously
+    mask[...] = xp.asarray(keep)
     return x * mask
 
 

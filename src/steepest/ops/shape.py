@@ -121,6 +121,8 @@ class Concatenate(Function):
 class Pad(Function):
     def forward(self, a, pad_width=(), value=0.0):
         self.pad_width = pad_width
+        if a.ndim == 0:  # nothing to pad (NumPy rejects an empty pad_width)
+            return a.copy()
         return array_module(a).pad(a, pad_width, constant_values=value)
 
     def backward(self, out, g):
