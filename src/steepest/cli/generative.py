@@ -136,10 +136,13 @@ def write_pictures(task: str, model: Any, data: Prepared, run_dir: Path) -> list
             return written
         x = data.x_test[:64]
         if task == "reconstruct" or task == "vae":
-            out = model(Tensor(x[:32]))
+            shown, what = x[:32], "inputs"
+            if hasattr(model, "corrupt"):  # a denoising autoencoder: show what it cleans up
+                shown, what = model.corrupt(Tensor(shown), Generator(0)).numpy(), "noisy inputs"
+            out = model(Tensor(shown))
             recon = out.numpy() if task == "reconstruct" else _sigmoid(out.logits.numpy())
-            written.append(images.save_pairs(x[:32], recon, run_dir / "reconstructions.png",
-                                             side, ncols=16, title="inputs (odd rows) and "
+            written.append(images.save_pairs(shown, recon, run_dir / "reconstructions.png",
+                                             side, ncols=16, title=f"{what} (odd rows) and "
                                              "reconstructions (even rows), test set"))
         if task in ("vae", "gan"):
             samples = model.sample(64, generator=Generator(0)).numpy()
