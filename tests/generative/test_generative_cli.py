@@ -180,3 +180,12 @@ def test_imdb_fasttext_bigrams_train_end_to_end_from_the_cli(run_cli, tmp_path, 
     header = rows[0].split(",")
     last = dict(zip(header, rows[-1].split(","), strict=True))
     assert float(last["val_accuracy"]) >= 0.9, last
+
+
+def test_the_imdb_recipe_file_is_a_valid_config(run_cli):
+    from pathlib import Path
+
+    recipe = Path(__file__).resolve().parents[2] / "docs/recipes/imdb_fasttext.toml"
+    code, stdout, err = run_cli("summary", "--config", recipe)
+    assert code == 0, err
+    assert "FastText" in stdout and "3,276,902" in stdout  # 65536*50 + 51*2 parameters
