@@ -5,8 +5,14 @@ import json
 import pytest
 
 from steepest.studies import module
-from steepest.studies.runner import (Context, cache_path, config_key, read_cached, run_jobs,
-                                     write_cached)
+from steepest.studies.runner import (
+    Context,
+    cache_path,
+    config_key,
+    read_cached,
+    run_jobs,
+    write_cached,
+)
 
 
 def test_key_is_stable_and_order_free():
