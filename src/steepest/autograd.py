@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -27,6 +28,7 @@ from .backend import array_module as _xp
 
 _grad_enabled = True
 _anomaly_enabled = False
+_sequence = itertools.count()
 
 
 class OpError(ValueError):
@@ -139,6 +141,7 @@ class Function:
                 if p.requires_grad:
                     out = Tensor._from_op(data, True)
                     fn.parents = parents
+                    fn.seq = next(_sequence)  # creation order: a topological order for backward
                     out._ctx = fn
                     return out
         return Tensor._from_op(data, False)
@@ -203,34 +206,40 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     return summed.reshape(shape)
 
 
+def _sequence_number(t: Tensor) -> int:
+    return -1 if t._ctx is None else t._ctx.seq
+
+
 def _topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
-    """Tensors that need a gradient, each after all of its parents (iterative DFS)."""
-    order: list[Tensor] = []
+    """Tensors that need a gradient, each after all of its parents.
+
+    An op's inputs always exist before its output, so the order in which ops ran is a
+    topological order: collect the graph with an explicit stack (no recursion limit), then sort
+    by each op's sequence number. Same graph, same order, on every run.
+    """
+    nodes: list[Tensor] = []
     seen: set[int] = set()
-    for root in roots:
-        stack: list[tuple[Tensor, bool]] = [(root, False)]
-        while stack:
-            t, expanded = stack.pop()
-            if expanded:
-                order.append(t)
-                continue
-            if id(t) in seen:
-                continue
-            seen.add(id(t))
-            stack.append((t, True))
-            ctx = t._ctx
-            if ctx is None:
-                continue
-            if ctx.parents is None:
-                raise RuntimeError(
-                    f"backward through a freed graph: op {type(ctx).__name__} (output shape "
-                    f"{t.shape}) released its saved tensors after an earlier backward; pass "
-                    "retain_graph=True to that earlier backward to keep them"
-                )
-            for p in reversed(ctx.parents):
-                if p.requires_grad and id(p) not in seen:
-                    stack.append((p, False))
-    return order
+    stack = list(roots)
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        nodes.append(t)
+        ctx = t._ctx
+        if ctx is None:
+            continue
+        if ctx.parents is None:
+            raise RuntimeError(
+                f"backward through a freed graph: op {type(ctx).__name__} (output shape "
+                f"{t.shape}) released its saved tensors after an earlier backward; pass "
+                "retain_graph=True to that earlier backward to keep them"
+            )
+        for p in ctx.parents:
+            if p.requires_grad and id(p) not in seen:
+                stack.append(p)
+    nodes.sort(key=_sequence_number)
+    return nodes
 
 
 class IndexedGrad:
@@ -276,7 +285,8 @@ def _run_backward(
             grad = pending.pop(id(t), None)
             if grad is None:
                 continue
-            owned.pop(id(t), None)
+            if owned:
+                owned.pop(id(t), None)
             if wanted is not None:
                 if id(t) in wanted:
                     found[id(t)] = grad
