@@ -13,7 +13,7 @@ from ._common import load, make_optimizer, mlp, train
 
 def sizes(ctx: Any) -> dict[str, Any]:
     return {"data": ctx.data, "n_train": ctx.pick(500, 2000, 10000),
-            "n_test": ctx.pick(500, 2000, 10000), "epochs": ctx.pick(2, 8, 30)}
+            "n_test": ctx.pick(500, 2000, 10000), "epochs": ctx.pick(2, 5, 30)}
 
 
 def run_one(cfg: dict[str, Any], dropout: float = 0.0, l1: float = 0.0,

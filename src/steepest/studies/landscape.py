@@ -267,20 +267,25 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
     escape = {o: s[o]["steps_to_min"] for o in OPTIMIZERS}
     verdict = "holds" if stuck["GD"] else "does not hold"
     lr_gd = SURFACES["multi_minima"][3]
+    grid0 = np.array(nets[0]["surface"])
+    iy, ix = np.unravel_index(int(np.argmin(grid0)), grid0.shape)
+    c = grid0.shape[0] // 2
+    where = ("at the trained weights (the centre)" if max(abs(iy - c), abs(ix - c)) <= 1
+             else f"off-centre (grid cell {iy}, {ix}; centre {c}, {c})")
     out_plane = mean([n["path_out_of_plane"][0] for n in nets])
     why = (f"On the four-minimum surface, started in the basin of the worst minimum, GD "
            f"{'stays in that local minimum' if stuck['GD'] else 'reaches the global minimum'} "
            f"(f = {m['GD']['final_f']:.3f} vs global {f_glob:.3f}); stuck there too: "
            f"{', '.join(o for o in OPTIMIZERS if stuck[o]) or 'none'}; left the start basin: "
            f"{', '.join(o for o in OPTIMIZERS if not stuck[o]) or 'none'}; reached the global "
-           f"minimum: {', '.join(o for o in OPTIMIZERS if best[o]) or 'none'} (at lr {lr_gd:g}; "
-           "whether momentum carries over a ridge depends on the step size). Near the saddle, "
+           f"minimum: {', '.join(o for o in OPTIMIZERS if best[o]) or 'none'} (at lr {lr_gd:g}). "
+           "Near the saddle, "
            "steps to reach a minimum: " + ", ".join(
                f"{o} {escape[o] if escape[o] is not None else 'never'}" for o in OPTIMIZERS)
            + ". For the network, the top Hessian eigenvalue goes from "
            f"{eig_mean[0]:.3g} at initialization to {eig_mean[-1]:.3g} after training "
-           f"(sharpness 2/lr = {2 / 0.1:g} is the stability limit of SGD at lr 0.1). The 2-D "
-           "slice shows one basin around the trained weights; the projected path is only "
+           f"(2/lr = {2 / 0.1:g} is the sharpness limit of stable GD at lr 0.1). In the 2-D "
+           f"slice the lowest loss is {where}; the projected path is only "
            f"indicative: {100 * out_plane:.0f} % of the distance from the initial to the final "
            "weights lies outside the random plane.")
     body = (table(["surface", "optimizer", "final f", "distance to global min",

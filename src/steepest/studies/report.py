@@ -161,7 +161,7 @@ def render(sections: Sequence[Section], settings: dict[str, Any], info: dict[str
         f"{settings['seeds']} seeds, {settings['workers']} worker process(es) with "
         "OPENBLAS_NUM_THREADS=1",
         f"- Command: `{settings['command']}`",
-        "- Every number below comes from the runs recorded in `results.json` (raw per-seed "
+        f"- Every number below comes from the runs recorded in `{settings['json']}` (raw per-seed "
         "values). ± is the sample standard deviation over seeds. Wall-clock times were taken on "
         "a machine shared with other work and with up to that many runs side by side, so they "
         "carry noise of roughly 10-30 %.",
@@ -187,6 +187,7 @@ def write_report(out: Path, sections: Sequence[Section], settings: dict[str, Any
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     info = machine()
+    settings = {**settings, "json": f"{name}.json"}
     path = out / f"{name}.md"
     path.write_text(render(sections, settings, info))
     verdicts = {s.name: {"verdict": s.verdict, "why": s.why} for s in sections}
