@@ -94,9 +94,10 @@ def line_plot(path: Path, series: dict[str, tuple[Sequence[float], Sequence[floa
     """One line per label (``series[label] = (x, y)``), optional ±std bands; saves a PNG."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    for label, (x, y) in series.items():
+    for k, (label, (x, y)) in enumerate(series.items()):
         y_arr = np.asarray([np.nan if v is None else v for v in y], dtype=float)
-        (line,) = ax.plot(x, y_arr, label=label, marker="o" if len(x) < 15 else None, ms=3)
+        (line,) = ax.plot(x, y_arr, label=label, marker="o" if len(x) < 15 else None, ms=3,
+                          ls="-" if k < 10 else "--")  # the colour cycle repeats after 10
         if bands and label in bands:
             s = np.asarray(bands[label], dtype=float)
             ax.fill_between(x, y_arr - s, y_arr + s, alpha=0.2, color=line.get_color())
