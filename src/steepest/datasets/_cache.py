@@ -1,28 +1,26 @@
 """Where datasets live on disk, and how files get there without ever being half-written.
 
 The data home is ``$STEEPEST_DATA`` if set, else ``~/.cache/steepest``; each dataset
-has its own sub-directory. Every write goes to a temporary file in the same directory,
-is flushed and fsync'd, and only then renamed over the final name with ``os.replace``
-(atomic on POSIX and Windows). A process killed mid-write leaves at most a ``.tmp-*``
-file that no loader ever reads, never a truncated file under the real name.
+has its own sub-directory. Every write goes through ``steepest.atomic.atomic_writer``: a
+process killed mid-write leaves at most a ``.tmp-*`` file that no loader ever reads, never a
+truncated file under the real name.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import secrets
 import urllib.error
 import urllib.request
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
+from ..atomic import atomic_writer
 from ._errors import ChecksumError, FormatError, SourceError
 
 DEFAULT_TIMEOUT = 10.0  # seconds; a closed network should fail fast, not hang
@@ -49,49 +47,6 @@ def dataset_dir(name: str, cache_dir: str | os.PathLike[str] | None = None) -> P
     path = data_home(cache_dir) / name
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-@contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
-    """Open a temporary file next to ``path``; on success fsync it and rename it to ``path``.
-
-    If the block raises, the temporary file is removed and ``path`` is untouched.
-
-    >>> with atomic_writer("/tmp/example.bin") as f:
-    ...     _ = f.write(b"all or nothing")
-    >>> open("/tmp/example.bin", "rb").read()
-    b'all or nothing'
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.tmp-{secrets.token_hex(6)}"
-    # os.open with 0o666 lets the umask decide permissions, as for any normal file
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable (not possible on every OS, hence best effort)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:

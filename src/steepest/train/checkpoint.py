@@ -24,18 +24,16 @@ tampered file. Only JSON and safetensors parsers run on the load path: no pickle
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import struct
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..atomic import atomic_write_bytes as _atomic_write_bytes
 from ..backend import to_device
 from ..tensor import Tensor
 
@@ -137,35 +135,10 @@ def _nonfinite(arrays: Mapping[str, np.ndarray]) -> list[str]:
 
 
 # ----- writing ----------------------------------------------------------------------------------
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):  # not every platform can open a directory
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never part:
-    temp file in the same directory, flush, fsync, ``os.replace``, fsync of the directory."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        if before_replace is not None:
-            before_replace(tmp, str(path))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
+    """Write ``data`` atomically (``steepest.atomic``), calling this module's ``before_replace``
+    hook, which the kill-during-save tests set, just before the rename."""
+    _atomic_write_bytes(path, data, before_replace)
 
 
 def save_checkpoint(
