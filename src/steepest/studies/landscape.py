@@ -244,7 +244,7 @@ def _network_figure(ctx: Any, res: dict[str, Any]) -> str:
         ax.set_xlabel(f"{label} 1")
         ax.set_ylabel(f"{label} 2")
         ax.legend(fontsize=7)
-    axes[1].set_title(f"path plane ({100 * res['pca_explained']:.0f} % of the path's variance)",
+    axes[1].set_title(f"path plane ({100 * res['pca_explained']:.1f} % of the path's variance)",
                       fontsize=9)
     axes[0].set_title("random plane through the trained weights", fontsize=9)
     fig.tight_layout()
