@@ -1,0 +1,93 @@
+"""Peak resident memory during one MNIST-shaped MLP epoch: steepest and PyTorch, each in its
+own fresh process.
+
+    PYTHONPATH=src .venv/bin/python bench/bench_memory.py [--batch 128] [--samples 60000]
+
+Each child process imports its framework, builds 784-512-512-10 + Adam (``bench_mlp.py``'s
+runners), makes ``--samples`` float32 MNIST-shaped examples, then trains one epoch. The peak
+resident set size is ``resource.getrusage(RUSAGE_SELF).ru_maxrss``, read once before the epoch
+(import + model + data) and once after it. Reported: both peaks and the growth during the
+epoch; the goal of issue 6 is steepest's peak <= 0.5 x PyTorch's. Each child runs its
+framework on one thread (run with OPENBLAS_NUM_THREADS=1 for NumPy's BLAS too); the ~188 MiB
+of data are the same in both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def child(framework: str, batch: int, samples: int) -> None:
+    from bench_mlp import SteepestRun, TorchRun, make_data
+
+    # one thread each: the peak is what is measured, and oversubscribed threads on a busy
+    # machine only stretch the epoch (PyTorch's took 90 s instead of ~8 s with its default)
+    if framework == "torch":
+        import torch
+
+        torch.set_num_threads(1)
+    else:
+        import steepest as st
+
+        st.optim.parallel.set_num_threads(1)
+    runner = SteepestRun(batch, "nn") if framework == "steepest" else TorchRun(batch)
+    x, y = make_data(samples)
+    before = peak_mib()
+    start = time.perf_counter()
+    for i in range(0, samples - batch + 1, batch):
+        runner.step(x[i : i + batch], y[i : i + batch])
+    seconds = time.perf_counter() - start
+    print(json.dumps({"before": before, "peak": peak_mib(), "seconds": seconds}))
+
+
+def measure(framework: str, batch: int, samples: int) -> dict:
+    cmd = [sys.executable, __file__, "--child", framework, "--batch", str(batch),
+           "--samples", str(samples)]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--samples", type=int, default=60000)
+    parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--child", choices=["steepest", "torch"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.batch, args.samples)
+        return
+    try:
+        if args.no_torch:
+            raise ImportError
+        import importlib.util
+
+        has_torch = importlib.util.find_spec("torch") is not None
+    except ImportError:
+        has_torch = False
+    print(f"MLP 784-512-512-10, Adam, batch {args.batch}, one epoch of {args.samples} float32 "
+          f"samples; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(f"{'framework':>10} {'before MiB':>11} {'peak MiB':>9} {'growth':>8} {'epoch s':>8}")
+    rows = {}
+    for fw in ["steepest", "torch"] if has_torch else ["steepest"]:
+        r = rows[fw] = measure(fw, args.batch, args.samples)
+        print(f"{fw:>10} {r['before']:11.0f} {r['peak']:9.0f} {r['peak'] - r['before']:8.0f} "
+              f"{r['seconds']:8.1f}", flush=True)  # fmt: skip
+    if has_torch:
+        ratio = rows["steepest"]["peak"] / rows["torch"]["peak"]
+        print(f"peak ratio steepest / torch: {ratio:.2f} (goal <= 0.5: "
+              f"{'met' if ratio <= 0.5 else 'not met'})")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
