@@ -194,5 +194,5 @@ def write_report(out: Path, sections: Sequence[Section], settings: dict[str, Any
     verdicts = {s.name: {"verdict": s.verdict, "why": s.why} for s in sections}
     (out / f"{name}.json").write_text(json.dumps(
         {"machine": info, "settings": settings, "verdicts": verdicts, "runs": raw},
-        indent=1, sort_keys=True))
+        sort_keys=True))  # one line: the raw runs are large
     return path
