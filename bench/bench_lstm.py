@@ -16,6 +16,7 @@ gradient products, run alone by NumPy in float32 (the practical limit).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 
 import numpy as np
@@ -61,6 +62,7 @@ def main() -> None:
     parser.add_argument("--stat", choices=["median", "min"], default="median")
     parser.add_argument("--single-thread", action="store_true")
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--json", action="store_true", help="also one JSON line")
     args = parser.parse_args()
     torch, clock = setup(args.single_thread, args.no_torch)
     print(header(torch, clock, args.stat, args.repeats))
@@ -89,6 +91,10 @@ def main() -> None:
               f"{gf[k]:6.1f} GFLOP/s")  # fmt: skip
     if torch is not None:
         print(f"  ratio steepest / torch (throughput): {rate['steepest'] / rate['torch']:.2f}")
+    if args.json:
+        print("JSON " + json.dumps({"name": "text_lstm", "batch": n, "gflop": gflop(shapes),
+                                    **{f"{k}/s": v for k, v in rate.items()},
+                                    **{f"{k} GF/s": v for k, v in gf.items()}}))  # fmt: skip
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -62,6 +62,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--samples", type=int, default=60000)
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--json", action="store_true", help="also one JSON line")
     parser.add_argument("--child", choices=["steepest", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -87,6 +88,8 @@ def main() -> None:
         ratio = rows["steepest"]["peak"] / rows["torch"]["peak"]
         print(f"peak ratio steepest / torch: {ratio:.2f} (goal <= 0.5: "
               f"{'met' if ratio <= 0.5 else 'not met'})")  # fmt: skip
+    if args.json:
+        print("JSON " + json.dumps(rows))
 
 
 if __name__ == "__main__":

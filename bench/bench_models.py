@@ -18,6 +18,7 @@ practical limit. ``--single-thread``: one thread each, process CPU time (see ben
 from __future__ import annotations
 
 import argparse
+import json
 import os
 
 import numpy as np
@@ -135,13 +136,16 @@ def main() -> None:
     parser.add_argument("--stat", choices=["median", "min"], default="median")
     parser.add_argument("--single-thread", action="store_true")
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--json", action="store_true", help="also one JSON line per model")
     args = parser.parse_args()
     torch, clock = setup(args.single_thread, args.no_torch)
     print(header(torch, clock, args.stat, args.repeats))
     print(HEAD)
     for name in filter(None, args.models.split(",")):
-        print(format_row(bench(name, torch, args.steps, args.repeats, args.stat, clock)),
-              flush=True)  # fmt: skip
+        r = bench(name, torch, args.steps, args.repeats, args.stat, clock)
+        print(format_row(r), flush=True)
+        if args.json:
+            print("JSON " + json.dumps(r))
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
