@@ -94,7 +94,7 @@ def summarize(outputs: dict[str, str]) -> tuple[list, list]:
         theirs = r.get("torch/s")
         ratio = r["steepest/s"] / theirs if theirs else None
         goal = ">= 0.7 (stretch 1.0)" if r["name"] != "text_lstm" else "-"
-        add(f"{label} (samples/s)", f"{r['steepest/s']:,.0f}",
+        add(f"{label} (samples/CPU-s)", f"{r['steepest/s']:,.0f}",
             f"{theirs:,.0f}" if theirs else "-", ratio, goal,
             None if ratio is None or r["name"] == "text_lstm" else ratio >= 0.7)  # fmt: skip
         flops.append((label, r["steepest GF/s"], r.get("torch GF/s"), r["gemm GF/s"]))
