@@ -8,8 +8,8 @@ runners), makes ``--samples`` float32 MNIST-shaped examples, then trains one epo
 resident set size is ``resource.getrusage(RUSAGE_SELF).ru_maxrss``, read once before the epoch
 (import + model + data) and once after it. Reported: both peaks and the growth during the
 epoch; the goal of issue 6 is steepest's peak <= 0.5 x PyTorch's. Each child runs its
-framework on one thread (run with OPENBLAS_NUM_THREADS=1 for NumPy's BLAS too); the ~188 MiB
-of data are the same in both.
+framework on one thread (run with OPENBLAS_NUM_THREADS=1 for NumPy's BLAS too); the data
+(60,000 x 784 float32: 179 MiB) are the same in both.
 """
 
 from __future__ import annotations
