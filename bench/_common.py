@@ -53,7 +53,7 @@ def header(torch, clock: str, stat: str, repeats: int) -> str:
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
         f"load average {', '.join(f'{v:.2f}' for v in os.getloadavg())}\n"
         f"numpy {np.__version__}, steepest {st.__version__}, "
-        f"torch {torch.__version__ if torch else 'not installed'}{threads}, "
+        f"torch {torch.__version__ if torch else 'not used'}{threads}, "
         f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; "
         f"{stat} of {repeats} repeats, clock={'process CPU time' if clock == 'cpu' else 'wall'}"
     )
