@@ -31,7 +31,7 @@ data: $(STAMP)
 	$(PY) -c "import steepest.datasets as d; d.mnist.load_data(); d.fashion_mnist.load_data()"
 
 bench: $(STAMP)
-	$(PY) bench/bench_overhead.py
+	$(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -17,7 +17,7 @@ class ReLU(Function):
         return array_module(a).maximum(a, 0)
 
     def backward(self, out, g):
-        return g * (self.parents[0].data > 0).astype(g.dtype)
+        return g * (self.parents[0].data > 0).astype(g.dtype)  # faster than np.where here
 
 
 class Sigmoid(Function):

@@ -28,10 +28,9 @@ def dropout(
     if p == 1.0:
         return x * 0.0
     draws = generator_or_default(generator).np.random(x.shape, dtype=np.float32)
-    keep = (draws >= p) * x.dtype.type(1.0 / (1.0 - p))
     xp = array_module(x.data)
     mask = xp.empty_like(x.data)  # the input's memory layout, so the product runs contiguously
-    mask[...] = xp.asarray(keep)
+    xp.multiply(xp.asarray(draws >= p), x.dtype.type(1.0 / (1.0 - p)), out=mask)
     return x * mask
 
 
