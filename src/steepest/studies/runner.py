@@ -87,7 +87,8 @@ def execute(job: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any], dict[
     start = time.perf_counter()
     result = module.run(config)
     return study, config, {"config": config, "result": result,
-                           "wall_s": time.perf_counter() - start}
+                           "wall_s": time.perf_counter() - start,
+                           "load_avg_1min": os.getloadavg()[0]}  # how busy the machine was
 
 
 def _init_worker() -> None:
