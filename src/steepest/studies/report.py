@@ -164,8 +164,8 @@ def render(sections: Sequence[Section], settings: dict[str, Any], info: dict[str
         f"- Command: `{settings['command']}`",
         f"- Every number below comes from the runs recorded in `{settings['json']}` (raw per-seed "
         "values). ± is the sample standard deviation over seeds. Wall-clock times were taken on "
-        "a machine shared with other work and with up to that many runs side by side, so they "
-        "carry noise of roughly 10-30 %.",
+        "a machine shared with other work, with up to that many runs side by side; the JSON "
+        "gives the load average at the end of each run (where recorded).",
         "", "## Contents", "",
     ]
     head += [f"{i}. [{s.title}](#{_anchor(s.title)}) — {s.verdict}"
