@@ -21,7 +21,7 @@ from typing import IO
 import numpy as np
 
 from ..atomic import atomic_writer
-from ._errors import ChecksumError, FormatError, SourceError
+from ._errors import ChecksumError, DatasetError, FormatError, NoSourceError, SourceError
 
 DEFAULT_TIMEOUT = 10.0  # seconds; a closed network should fail fast, not hang
 _CHUNK = 1 << 20
@@ -151,3 +151,41 @@ def load_arrays(path: str | os.PathLike[str], spec: ArraySpec) -> dict[str, np.n
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
         raise FormatError(path, f"damaged cache file ({type(exc).__name__}: {exc})") from exc
     return out
+
+
+Source = tuple[str, Callable[[], dict[str, np.ndarray]]]  # (description, fetch)
+
+
+def first_source(
+    name: str, cache: Path | None, read_cache: Callable[[], dict[str, np.ndarray]],
+    sources: list[Source],
+) -> dict[str, np.ndarray]:
+    """The cache if it verifies, else the first source that loads (then cached atomically).
+
+    Every failure is kept; if nothing works, ``NoSourceError`` lists each source and why.
+    """
+    attempts: list[tuple[str, BaseException]] = []
+    if cache is not None:
+        try:
+            return read_cache()
+        except DatasetError as exc:
+            attempts.append((f"cache {cache}", exc))
+    for description, fetch in sources:
+        try:
+            arrays = fetch()
+        except DatasetError as exc:
+            attempts.append((description, exc))
+            continue
+        if cache is not None:
+            save_cache(cache, arrays)
+        return arrays
+    raise NoSourceError(name, attempts)
+
+
+def fetch_archive(url: str, dest: Path, sha256: str, allowed: bool) -> Path:
+    """``dest``, downloaded from ``url`` (and verified) unless it is already there."""
+    if not dest.is_file():
+        if not allowed:
+            raise SourceError(url, "not downloaded yet and download=False")
+        download(url, dest, sha256)
+    return dest

@@ -15,12 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ._cache import check_sha256, dataset_dir, download, load_arrays, save_cache
+from ._cache import check_sha256, dataset_dir, fetch_archive, first_source, load_arrays
 from ._errors import (
-    DatasetError,
     FormatError,
     LabelError,
-    NoSourceError,
     ShapeError,
     SourceError,
 )
@@ -73,13 +71,6 @@ def load_data(
     home = dataset_dir("cifar10", cache_dir)
     cache = home / f"cifar10-{sha256[:16]}.npz" if sha256 else None
     official = sha256 == SHA256
-    attempts: list[tuple[str, BaseException]] = []
-
-    if cache is not None:
-        try:
-            return _split(_from_cache(cache, official))
-        except DatasetError as exc:
-            attempts.append((f"cache {cache}", exc))
     candidates: list[tuple[str, Any]] = []
     if path is not None:
         candidates.append((f"path {path}", lambda: _from_path(Path(path), sha256, official)))
@@ -87,16 +78,7 @@ def load_data(
     candidates.append(
         (f"download {URL}", lambda: _from_download(downloaded, sha256, official, download))
     )
-    for description, fetch in candidates:
-        try:
-            arrays = fetch()
-        except DatasetError as exc:
-            attempts.append((description, exc))
-            continue
-        if cache is not None:
-            save_cache(cache, arrays)
-        return _split(arrays)
-    raise NoSourceError("cifar10", attempts)
+    return _split(first_source("cifar10", cache, lambda: _from_cache(cache, official), candidates))
 
 
 def _split(arrays: dict[str, np.ndarray]) -> Splits:
@@ -130,11 +112,7 @@ def _from_cache(cache: Path, official: bool) -> dict[str, np.ndarray]:
 def _from_download(
     dest: Path, sha256: str | None, official: bool, allowed: bool
 ) -> dict[str, np.ndarray]:
-    if not dest.is_file():
-        if not allowed:
-            raise SourceError(URL, "not downloaded yet and download=False")
-        download(URL, dest, SHA256)
-    return read_archive(dest, sha256, official)
+    return read_archive(fetch_archive(URL, dest, SHA256, allowed), sha256, official)
 
 
 def _from_path(path: Path, sha256: str | None, official: bool) -> dict[str, np.ndarray]:

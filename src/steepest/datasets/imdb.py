@@ -21,13 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from ..data.text import pad_sequences, tokenize
-from ._cache import check_sha256, dataset_dir, download, load_arrays, save_cache
+from ._cache import check_sha256, dataset_dir, fetch_archive, first_source, load_arrays
 from ._errors import (
-    DatasetError,
     DecodeError,
     FormatError,
     LabelError,
-    NoSourceError,
     ShapeError,
     SourceError,
 )
@@ -61,27 +59,12 @@ def load_texts(
     home = dataset_dir("imdb", cache_dir)
     cache = home / f"imdb-{sha256[:16]}.npz" if sha256 else None
     official = sha256 == SHA256
-    attempts: list[tuple[str, BaseException]] = []
-    if cache is not None:
-        try:
-            return _unpack(_from_cache(cache, official))
-        except DatasetError as exc:
-            attempts.append((f"cache {cache}", exc))
     candidates = []
     if path is not None:
         candidates.append((f"path {path}", lambda: _from_path(Path(path), sha256, official)))
     dest = home / ARCHIVE
     candidates.append((f"download {URL}", lambda: _from_download(dest, sha256, official, download)))
-    for description, fetch in candidates:
-        try:
-            arrays = fetch()
-        except DatasetError as exc:
-            attempts.append((description, exc))
-            continue
-        if cache is not None:
-            save_cache(cache, arrays)
-        return _unpack(arrays)
-    raise NoSourceError("imdb", attempts)
+    return _unpack(first_source("imdb", cache, lambda: _from_cache(cache, official), candidates))
 
 
 def load_data(
@@ -223,11 +206,7 @@ def _from_cache(cache: Path, official: bool) -> dict[str, np.ndarray]:
 def _from_download(
     dest: Path, sha256: str | None, official: bool, allowed: bool
 ) -> dict[str, np.ndarray]:
-    if not dest.is_file():
-        if not allowed:
-            raise SourceError(URL, "not downloaded yet and download=False")
-        download(URL, dest, SHA256)
-    return read_archive(dest, sha256, official)
+    return read_archive(fetch_archive(URL, dest, SHA256, allowed), sha256, official)
 
 
 def _from_path(path: Path, sha256: str | None, official: bool) -> dict[str, np.ndarray]:
