@@ -8,21 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from steepest.cli import main
-
 SRC = Path(__file__).resolve().parents[2] / "src"
-
-
-@pytest.fixture
-def run_cli(capsys):
-    """``run_cli(*args) -> (exit code, stdout, stderr)``, in this process (fast)."""
-
-    def run(*args):
-        code = main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.fixture
@@ -31,8 +17,14 @@ def run_process(tmp_path):
 
     def run(*args):
         env = {**os.environ, "PYTHONPATH": str(SRC), "STEEPEST_DATA": str(tmp_path / "data")}
-        return subprocess.run([sys.executable, "-m", "steepest", *map(str, args)], cwd=tmp_path,
-                              env=env, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "steepest", *map(str, args)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     return run
 

@@ -8,21 +8,8 @@ from functools import partial
 import numpy as np
 import pytest
 
-from steepest.cli import main
 from steepest.datasets import imdb
 from steepest.train import load_checkpoint
-
-pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
-
-
-@pytest.fixture
-def run_cli(capsys):
-    def run(*args):
-        code = main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.fixture
@@ -57,11 +44,29 @@ QUICK = ["--quiet", "--scheduler", "none", "--batch-size", "32"]
 
 def test_vae_run_writes_samples_reconstructions_and_the_latent_plot(run_cli, bars, tmp_path):
     out = tmp_path / "vae"
-    code, stdout, err = run_cli("train", "--model", "vae", "--dataset", bars, "--epochs", "2",
-                                "--model-arg", "hidden=[32]", *QUICK, "--out", out)
+    code, stdout, err = run_cli(
+        "train",
+        "--model",
+        "vae",
+        "--dataset",
+        bars,
+        "--epochs",
+        "2",
+        "--model-arg",
+        "hidden=[32]",
+        *QUICK,
+        "--out",
+        out,
+    )
     assert code == 0, err
-    for name in ("samples.png", "latent.png", "reconstructions.png", "samples/epoch_002.png",
-                 "recon.png", "summary.md"):
+    for name in (
+        "samples.png",
+        "latent.png",
+        "reconstructions.png",
+        "samples/epoch_002.png",
+        "recon.png",
+        "summary.md",
+    ):
         assert (out / name).read_bytes()[:4] == b"\x89PNG" or name.endswith(".md"), name
     assert "test recon" in stdout
     code, stdout, _ = run_cli("generate", out, "--out", tmp_path / "grid.png", "--seed", "3")
@@ -71,12 +76,34 @@ def test_vae_run_writes_samples_reconstructions_and_the_latent_plot(run_cli, bar
 
 
 def test_dae_and_gan_runs(run_cli, bars, tmp_path):
-    code, _, err = run_cli("train", "--model", "dae", "--dataset", bars, "--epochs", "1",
-                           *QUICK, "--out", tmp_path / "dae")
+    code, _, err = run_cli(
+        "train",
+        "--model",
+        "dae",
+        "--dataset",
+        bars,
+        "--epochs",
+        "1",
+        *QUICK,
+        "--out",
+        tmp_path / "dae",
+    )
     assert code == 0, err
     assert (tmp_path / "dae/reconstructions.png").is_file()
-    code, stdout, err = run_cli("train", "--model", "gan", "--dataset", bars, "--epochs", "2",
-                                "--model-arg", "hidden=[32]", *QUICK, "--out", tmp_path / "gan")
+    code, stdout, err = run_cli(
+        "train",
+        "--model",
+        "gan",
+        "--dataset",
+        bars,
+        "--epochs",
+        "2",
+        "--model-arg",
+        "hidden=[32]",
+        *QUICK,
+        "--out",
+        tmp_path / "gan",
+    )
     assert code == 0, err
     assert "d_loss" in stdout and "g_loss" in stdout
     header = (tmp_path / "gan/metrics.csv").read_text().splitlines()[0].split(",")
@@ -97,23 +124,53 @@ def test_gan_resume_is_bit_identical_with_both_optimizers(run_cli, bars, tmp_pat
     for key in a["model"]:
         np.testing.assert_array_equal(a["model"][key], b["model"][key], err_msg=key)
     for key in a["optimizer"]["d"]["state"]["0"]:
-        np.testing.assert_array_equal(a["optimizer"]["d"]["state"]["0"][key],
-                                      b["optimizer"]["d"]["state"]["0"][key])
+        np.testing.assert_array_equal(
+            a["optimizer"]["d"]["state"]["0"][key], b["optimizer"]["d"]["state"]["0"][key]
+        )
 
 
-@pytest.mark.parametrize("model, extra", [
-    ("charlstm", ["--model-arg", "hidden_size=32"]),
-    ("transformer", ["--model-arg", "d_model=16", "--model-arg", "layers=1"]),
-])
-def test_language_model_trains_on_a_text_file_and_generates(run_cli, text_file, tmp_path,
-                                                            model, extra):
+@pytest.mark.parametrize(
+    "model, extra",
+    [
+        ("charlstm", ["--model-arg", "hidden_size=32"]),
+        ("transformer", ["--model-arg", "d_model=16", "--model-arg", "layers=1"]),
+    ],
+)
+def test_language_model_trains_on_a_text_file_and_generates(
+    run_cli, text_file, tmp_path, model, extra
+):
     out = tmp_path / model
-    code, stdout, err = run_cli("train", "--model", model, "--text", text_file, "--seq-len", "16",
-                                "--epochs", "2", "--lr", "0.01", *extra, *QUICK, "--out", out)
+    code, stdout, err = run_cli(
+        "train",
+        "--model",
+        model,
+        "--text",
+        text_file,
+        "--seq-len",
+        "16",
+        "--epochs",
+        "2",
+        "--lr",
+        "0.01",
+        *extra,
+        *QUICK,
+        "--out",
+        out,
+    )
     assert code == 0, err
     assert "test char_accuracy" in stdout and (out / "sample.txt").is_file()
-    code, stdout, err = run_cli("generate", out, "--prompt", "the cat", "--length", "20",
-                                "--temperature", "0.5", "--top-k", "3")
+    code, stdout, err = run_cli(
+        "generate",
+        out,
+        "--prompt",
+        "the cat",
+        "--length",
+        "20",
+        "--temperature",
+        "0.5",
+        "--top-k",
+        "3",
+    )
     assert code == 0, err
     text = stdout.rstrip("\n")
     assert text.startswith("the cat") and len(text) == 27 and set(text) <= set(CORPUS)
@@ -128,8 +185,17 @@ def test_language_model_input_errors(run_cli, text_file, tmp_path):
     assert code == 2 and "--text is for the language models" in err
     code, _, err = run_cli("train", "--model", "charlstm", "--text", tmp_path / "none.txt")
     assert code == 2 and "does not exist" in err
-    code, _, err = run_cli("train", "--model", "charlstm", "--text", text_file, "--seq-len",
-                           "1000", "--out", tmp_path / "z")
+    code, _, err = run_cli(
+        "train",
+        "--model",
+        "charlstm",
+        "--text",
+        text_file,
+        "--seq-len",
+        "1000",
+        "--out",
+        tmp_path / "z",
+    )
     assert code == 2 and "too few for chunks" in err
 
 
@@ -145,8 +211,9 @@ def _review(rng, positive):
     for _ in range(3):
         flip = rng.random() < 0.3
         pool = GOOD if positive != flip else BAD
-        words.insert(int(rng.integers(0, len(words))),
-                     ("not " if flip else "") + str(rng.choice(pool)))
+        words.insert(
+            int(rng.integers(0, len(words))), ("not " if flip else "") + str(rng.choice(pool))
+        )
     return " ".join(words) + "."
 
 
@@ -168,13 +235,35 @@ def _write_archive(path, n_per_class):
 def test_imdb_fasttext_bigrams_train_end_to_end_from_the_cli(run_cli, tmp_path, monkeypatch):
     archive = _write_archive(tmp_path / "aclImdb_v1.tar.gz", 150)
     # `--dataset imdb` reads the fixture (same archive layout, no checksum: it is not the real one)
-    monkeypatch.setattr(imdb, "load_data", partial(imdb.load_data, archive, sha256=None,
-                                                   download=False, cache_dir=tmp_path / "c"))
+    monkeypatch.setattr(
+        imdb,
+        "load_data",
+        partial(imdb.load_data, archive, sha256=None, download=False, cache_dir=tmp_path / "c"),
+    )
     code, _, err = run_cli(
-        "train", "--dataset", "imdb", "--model", "fasttext", "--vocab-size", "100",
-        "--maxlen", "40", "--model-arg", "num_buckets=4096", "--model-arg", "embed_dim=16",
-        "--model-arg", "ngram_range=[1, 2]", "--epochs", "4", "--lr", "0.05", *QUICK,
-        "--out", tmp_path / "imdb")
+        "train",
+        "--dataset",
+        "imdb",
+        "--model",
+        "fasttext",
+        "--vocab-size",
+        "100",
+        "--maxlen",
+        "40",
+        "--model-arg",
+        "num_buckets=4096",
+        "--model-arg",
+        "embed_dim=16",
+        "--model-arg",
+        "ngram_range=[1, 2]",
+        "--epochs",
+        "4",
+        "--lr",
+        "0.05",
+        *QUICK,
+        "--out",
+        tmp_path / "imdb",
+    )
     assert code == 0, err
     rows = (tmp_path / "imdb/metrics.csv").read_text().splitlines()
     header = rows[0].split(",")

@@ -6,8 +6,6 @@ import pytest
 import steepest as st
 from steepest import train
 
-pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
-
 
 def _digits(n=256, seed=0):
     """8x8 'images' in [0, 1]: one of four bright bars plus a little noise."""
@@ -25,10 +23,16 @@ def _digits(n=256, seed=0):
 
 
 def _fit(model, loss_fn, x, target, epochs, lr, metrics=()):
-    loader = st.data.DataLoader(st.data.ArrayDataset(x, target), batch_size=32, shuffle=True,
-                                seed=0)
-    trainer = train.Trainer(model, loss_fn, st.optim.Adam(model.parameters(), lr=lr),
-                            metrics=list(metrics), progress=False)
+    loader = st.data.DataLoader(
+        st.data.ArrayDataset(x, target), batch_size=32, shuffle=True, seed=0
+    )
+    trainer = train.Trainer(
+        model,
+        loss_fn,
+        st.optim.Adam(model.parameters(), lr=lr),
+        metrics=list(metrics),
+        progress=False,
+    )
     trainer.fit(loader, epochs=epochs)
     return trainer.history.history
 
@@ -43,8 +47,9 @@ def test_autoencoders_reconstruction_loss_falls_5x(name):
 
 
 def test_denoising_autoencoder_corrupts_only_in_training_and_reproducibly():
-    dae = st.models.DenoisingAutoencoder(16, hidden=(8,), latent=2, sigma=0.5,
-                                         generator=st.Generator(0))
+    dae = st.models.DenoisingAutoencoder(
+        16, hidden=(8,), latent=2, sigma=0.5, generator=st.Generator(0)
+    )
     x = st.rand(4, 16)
     a = dae.corrupt(x, st.Generator(1)).numpy()
     np.testing.assert_array_equal(a, dae.corrupt(x, st.Generator(1)).numpy())
@@ -101,8 +106,11 @@ def test_gan_moves_its_samples_3x_closer_to_the_data():
 
     def gap():  # distance between the mean sample and the mean image
         with st.no_grad():
-            return float(np.abs(gan.sample(256, st.Generator(9)).numpy().mean(0)
-                                - x.reshape(len(x), -1).mean(0)).mean())
+            return float(
+                np.abs(
+                    gan.sample(256, st.Generator(9)).numpy().mean(0) - x.reshape(len(x), -1).mean(0)
+                ).mean()
+            )
 
     before = gap()
     trainer.fit(loader, epochs=12)
@@ -118,11 +126,13 @@ def test_gan_checkpoint_holds_both_optimizers_and_resumes_bit_identically(tmp_pa
     def make():
         st.manual_seed(0)
         gan = st.models.GAN(64, latent=4, hidden=(16,), dropout=0.2)
-        loader = st.data.DataLoader(st.data.ArrayDataset(x, x), batch_size=16, shuffle=True,
-                                    seed=0)
-        trainer = train.GANTrainer(gan, st.optim.Adam(gan.G.parameters(), lr=1e-3),
-                                   st.optim.SGD(gan.D.parameters(), lr=1e-2, momentum=0.9),
-                                   progress=False)
+        loader = st.data.DataLoader(st.data.ArrayDataset(x, x), batch_size=16, shuffle=True, seed=0)
+        trainer = train.GANTrainer(
+            gan,
+            st.optim.Adam(gan.G.parameters(), lr=1e-3),
+            st.optim.SGD(gan.D.parameters(), lr=1e-2, momentum=0.9),
+            progress=False,
+        )
         return trainer, loader
 
     full, loader = make()
@@ -151,19 +161,24 @@ def _char_data(seq_len=24):
     return alphabet, x, y
 
 
-@pytest.mark.parametrize("name, kwargs, lr", [
-    ("charlstm", {"embed_dim": 16, "hidden_size": 48}, 1e-2),
-    ("charlstm", {"embed_dim": 16, "hidden_size": 48, "cell": "gru"}, 1e-2),
-    ("transformer", {"d_model": 32, "heads": 4, "layers": 1, "max_len": 24}, 3e-3),
-])
+@pytest.mark.parametrize(
+    "name, kwargs, lr",
+    [
+        ("charlstm", {"embed_dim": 16, "hidden_size": 48}, 1e-2),
+        ("charlstm", {"embed_dim": 16, "hidden_size": 48, "cell": "gru"}, 1e-2),
+        ("transformer", {"d_model": 32, "heads": 4, "layers": 1, "max_len": 24}, 3e-3),
+    ],
+)
 def test_language_models_cross_entropy_falls_4x_and_greedy_text_follows_the_corpus(
-        name, kwargs, lr):
+    name, kwargs, lr
+):
     st.manual_seed(0)
     alphabet, x, y = _char_data()
     lm = st.models.get(name, vocab_size=len(alphabet), **kwargs)
     lm.set_alphabet(alphabet)
-    h = _fit(lm, train.SequenceCrossEntropy(), x, y, epochs=40, lr=lr,
-             metrics=[train.NextCharAccuracy()])
+    h = _fit(
+        lm, train.SequenceCrossEntropy(), x, y, epochs=40, lr=lr, metrics=[train.NextCharAccuracy()]
+    )
     assert h["loss"][-1] < h["loss"][0] / 4, h["loss"]
     assert h["char_accuracy"][-1] > 0.8
     assert st.models.generate(lm, "the d", length=10, temperature=0.0) == "the dog sat on "
