@@ -96,8 +96,15 @@ def is_anomaly_enabled() -> bool:
 # ----- Function: one op, forward and derivative rule together -------------------------------
 def _describe(op: str, arrays: Sequence[Any], options: dict[str, Any]) -> str:
     shapes = ", ".join(f"{tuple(a.shape)} {a.dtype}" for a in arrays)
-    opts = "".join(f", {k}={v!r}" for k, v in options.items() if k != "out")
+    opts = "".join(f", {k}={_brief(v)}" for k, v in options.items())
     return f"{op}(inputs: {shapes}{opts})"
+
+
+def _brief(value: Any) -> str:
+    """An option as an error message shows it: arrays (labels, masks) by shape, not contents."""
+    if hasattr(value, "shape") and hasattr(value, "dtype") and getattr(value, "ndim", 0) > 0:
+        return f"<array {tuple(value.shape)} {value.dtype}>"
+    return repr(value)
 
 
 class Function:
