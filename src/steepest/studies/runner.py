@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..atomic import atomic_write_bytes
+
 CACHE_VERSION = 1
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -73,11 +75,7 @@ def read_cached(out: Path, study: str, config: dict[str, Any]) -> dict[str, Any]
 
 def write_cached(out: Path, study: str, config: dict[str, Any], record: dict[str, Any]) -> None:
     """Atomic write: a killed run leaves either the old file or the new one, never half."""
-    path = cache_path(out, study, config)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(record, sort_keys=True))
-    os.replace(tmp, path)
+    atomic_write_bytes(cache_path(out, study, config), json.dumps(record, sort_keys=True).encode())
 
 
 def execute(job: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any], dict[str, Any]]:
