@@ -23,7 +23,7 @@ optimizer, ``SGD``; they differ only in the batch that the loss is computed on:
 ...     opt.zero_grad(); (((xb @ w + b) - yb) ** 2).mean().backward(); opt.step()
 """
 
-from . import lr_scheduler, parallel, transforms
+from . import kernels, lr_scheduler, parallel, transforms
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -44,5 +44,5 @@ from .transforms import (
 __all__ = [
     "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "ClipGradNorm", "ClipGradValue",
     "DecoupledWeightDecay", "L1Penalty", "Lion", "NAdam", "Optimizer", "RMSprop", "Transform",
-    "WeightDecay", "lr_scheduler", "parallel", "transforms",
+    "WeightDecay", "kernels", "lr_scheduler", "parallel", "transforms",
 ]  # fmt: skip

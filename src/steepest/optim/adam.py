@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from . import kernels
 from ._flat import Chunk
 from .optimizer import Optimizer, Params, check_betas, check_number
 from .transforms import DecoupledWeightDecay, Transform, WeightDecay
@@ -69,6 +70,12 @@ class Adam(Optimizer):
         step_size, bc2_sqrt = k
         beta1, beta2 = group["betas"]
         xp, d, m, v = c.xp, c.d, c.state["exp_avg"], c.state["exp_avg_sq"]
+        fused = None if group["amsgrad"] else kernels.get("adam", c.p)
+        if fused is not None:  # the lines below in one compiled pass (kernels.py)
+            s = c.p.dtype.type  # scalars rounded to the dtype first, as NumPy does
+            fused(c.p, d, m, v, s(1.0 - beta1), s(beta2), s(1.0 - beta2), s(bc2_sqrt),
+                  s(group["eps"]), s(step_size))  # fmt: skip
+            return
         t = xp.subtract(d, m, out=c.tmp(0))
         t *= 1.0 - beta1
         m += t

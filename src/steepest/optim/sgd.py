@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from . import kernels
 from ._flat import Chunk
 from .optimizer import Optimizer, Params, check_number
 from .transforms import Transform, WeightDecay
@@ -70,6 +71,11 @@ class SGD(Optimizer):
     def update(self, c: Chunk, group: dict[str, Any], first: bool) -> None:
         lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
         xp, d = c.xp, c.d
+        fused = kernels.get("sgd_momentum", c.p) if mu != 0 and tau == 0 and not first else None
+        if fused is not None:  # the lines below in one compiled pass (kernels.py)
+            s = c.p.dtype.type  # scalars rounded to the dtype first, as NumPy does
+            fused(c.p, d, c.slot("momentum_buffer"), s(mu), s(lr), group["nesterov"])
+            return
         u = d
         if mu != 0:
             b = c.slot("momentum_buffer")
