@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import autograd
+from . import allocator, autograd  # allocator first: it tunes malloc before arrays exist
 from .autograd import OpError, enable_grad, grad, no_grad, set_grad_enabled
 from .backend import default_dtype, is_gpu_available, set_default_dtype
 from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
@@ -34,8 +34,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "Generator", "GradcheckError", "OpError", "Tensor", "arange", "autograd", "default_dtype",
-    "enable_grad", "full", "grad", "gradcheck", "gradgradcheck", "is_gpu_available",
-    "manual_seed", "no_grad", "ones", "ones_like", "rand", "randn", "set_default_dtype",
-    "set_grad_enabled", "tensor", "zeros", "zeros_like", *_ops_all,
+    "Generator", "GradcheckError", "OpError", "Tensor", "allocator", "arange", "autograd",
+    "default_dtype", "enable_grad", "full", "grad", "gradcheck", "gradgradcheck",
+    "is_gpu_available", "manual_seed", "no_grad", "ones", "ones_like", "rand", "randn",
+    "set_default_dtype", "set_grad_enabled", "tensor", "zeros", "zeros_like", *_ops_all,
 ]  # fmt: skip
