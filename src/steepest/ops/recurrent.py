@@ -1,0 +1,204 @@
+"""Fused recurrent layers: one autograd node runs one LSTM layer over a whole sequence.
+
+The per-step graph of ``nn.LSTM(fused=False)`` records about 37 nodes per time step; here the
+loop over time runs on raw arrays, and backward is backpropagation through time written by
+hand (cuDNN's design). The rule is *once differentiable*: it is not written in Tensor ops, so
+``create_graph=True`` through it raises; ``nn.LSTM(..., fused=False)`` is the differentiable
+path. Internal to ``nn.LSTM``, so not exported from ``steepest.ops`` (the op table's
+gradgradcheck would not apply to it); tests/nn/test_recurrent_fused.py gradchecks it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Function, is_grad_enabled
+from ..backend import array_module
+from ..tensor import Tensor
+
+_SCALE = (0.5, 0.5, 1.0, 0.5)  # i, f, g, o: sigmoid(a) = 0.5 tanh(0.5 a) + 0.5, g is tanh(a)
+_OFFSET = (0.5, 0.5, 0.0, 0.5)
+
+
+def _once_differentiable(op: str) -> None:
+    if is_grad_enabled():  # the engine runs backward with grad enabled only for create_graph
+        raise RuntimeError(
+            f"{op} is once differentiable: its backward runs on raw arrays, so create_graph=True "
+            "(double backward, gradient penalties, hvp) cannot differentiate through it; build "
+            "the layer with fused=False, e.g. st.nn.LSTM(..., fused=False)"
+        )
+
+
+def _check_shapes(op: str, x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any, biases: tuple) -> None:
+    if x.ndim != 3:
+        raise ValueError(f"{op}: x must be time-major (T, N, D), got shape {x.shape}")
+    _, n, d = x.shape
+    rows = w_hh.shape[0] if w_hh.ndim == 2 else -1
+    h = rows // 4
+    if w_hh.shape != (4 * h, h) or h == 0:
+        raise ValueError(f"{op}: weight_hh must have shape (4 H, H), got {w_hh.shape}")
+    expected = {"weight_ih": ((4 * h, d), w_ih), "h0": ((n, h), h0), "c0": ((n, h), c0)}
+    if len(biases) not in (0, 2):
+        raise ValueError(f"{op}: pass both biases (b_ih, b_hh) or neither, got {len(biases)}")
+    for name, b in zip(("bias_ih", "bias_hh"), biases, strict=False):
+        expected[name] = ((4 * h,), b)
+    for name, (shape, a) in expected.items():
+        if a.shape != shape:
+            raise ValueError(
+                f"{op}: with x {x.shape} (T, N, D) and weight_hh {w_hh.shape} (H = {h}), "
+                f"{name} must have shape {shape}, got {a.shape}"
+            )
+
+
+class LSTMSequence(Function):
+    """One LSTM layer over a whole time-major sequence, in one node.
+
+    Inputs: x (T, N, D), h0 and c0 (N, H), W_ih (4H, D), W_hh (4H, H), optionally b_ih and
+    b_hh (4H,); gates in PyTorch's order i, f, g, o. Forward, for t = 1..T:
+
+        a_t = x_t W_ih^T + b_ih + b_hh + h_{t-1} W_hh^T        (N, 4H) = [a_i, a_f, a_g, a_o]
+        i, f, o = sigmoid(a_i, a_f, a_o)     g = tanh(a_g)
+        c_t = f c_{t-1} + i g                 h_t = o tanh(c_t)
+
+    The input projection is ONE GEMM over all T N rows; the loop does only h W_hh^T and the
+    gate math. Output: one array Y (T + 2, N, H) = [h0, h_1 .. h_T, c_T]: the engine's
+    Functions have one output, and one buffer sliced by ``lstm_layer`` (GetItem, whose plain
+    backward scatters into one gradient buffer) is cheaper than a concatenation; keeping h0 in
+    row 0 makes Y[0:T] the previous states h_{t-1} that dW_hh needs, with no copy.
+
+    Backward (BPTT), from t = T down to 1, with dc_{T} = dL/dc_T and dh_{T+1} terms zero:
+
+        dh_t  = dL/dh_t + da_{t+1} W_hh                       (from the output and from step t+1)
+        dc_t  = dc_{t+1} f_{t+1} + dh_t o_t (1 - tanh^2 c_t)
+        da_i  = dc_t g i (1 - i)       da_f = dc_t c_{t-1} f (1 - f)
+        da_g  = dc_t i (1 - g^2)       da_o = dh_t tanh(c_t) o (1 - o)
+
+    then over all steps at once (dA: the da_t stacked to (T N, 4H), X and H_prev likewise):
+
+        dX = dA W_ih    dW_ih = dA^T X    dW_hh = dA^T H_prev    db_ih = db_hh = sum_rows dA
+        dh0 = da_1 W_hh                   dc0 = dc_1 f_1
+
+    >>> y = LSTMSequence.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh)   # (T + 2, N, H)
+    >>> out, h_n, c_n = y[1:-1], y[-2], y[-1]
+    >>> out.sum().backward()
+    """
+
+    def forward(self, x, h0, c0, w_ih, w_hh, *biases):
+        op = type(self).__name__
+        _check_shapes(op, x, h0, c0, w_ih, w_hh, biases)
+        xp = array_module(x, w_hh)
+        dtype = xp.result_type(x, h0, c0, w_ih, w_hh, *biases)
+        if dtype.kind != "f":
+            raise TypeError(f"{op}: inputs must be floating point, got {dtype}")
+        x, h0, c0, w_ih, w_hh = (a.astype(dtype, copy=False) for a in (x, h0, c0, w_ih, w_hh))
+        t_len, n, d = x.shape
+        h = w_hh.shape[1]
+        # Gate columns scaled by 0.5 where a sigmoid follows, so one tanh serves all four gates;
+        # scaling by a power of two is exact, so the activations equal sigmoid(a), tanh(a).
+        scale = xp.repeat(xp.asarray(_SCALE, dtype=dtype), h)
+        offset = xp.repeat(xp.asarray(_OFFSET, dtype=dtype), h)
+        x2d = xp.ascontiguousarray(x).reshape(t_len * n, d)
+        # x itself (not its projection) comes in: one GEMM each way for dX and dW_ih, and the
+        # two biases fold into one add, with no (T, N, 4H) projection node in the graph.
+        acts = (x2d @ (w_ih.T * scale)).reshape(t_len, n, 4 * h)
+        if biases:
+            acts += (biases[0].astype(dtype) + biases[1].astype(dtype)) * scale
+        w_hh_t = xp.ascontiguousarray(w_hh.T * scale)
+        y = xp.empty((t_len + 2, n, h), dtype=dtype)
+        cs = xp.empty((t_len + 1, n, h), dtype=dtype)
+        tanh_c = xp.empty((t_len, n, h), dtype=dtype)
+        y[0], cs[0] = h0, c0
+        rec = xp.empty((n, 4 * h), dtype=dtype)
+        ig = xp.empty((n, h), dtype=dtype)
+        for t in range(t_len):
+            a = acts[t]  # becomes the activations [i, f, g, o] in place
+            xp.matmul(y[t], w_hh_t, out=rec)
+            a += rec
+            xp.tanh(a, out=a)
+            a *= scale
+            a += offset
+            c = cs[t + 1]
+            xp.multiply(a[:, h : 2 * h], cs[t], out=c)
+            xp.multiply(a[:, :h], a[:, 2 * h : 3 * h], out=ig)
+            c += ig
+            xp.tanh(c, out=tanh_c[t])
+            xp.multiply(a[:, 3 * h :], tanh_c[t], out=y[t + 1])
+        y[t_len + 1] = cs[t_len]
+        self.x2d, self.w_ih, self.w_hh = x2d, w_ih, w_hh
+        self.acts, self.cs, self.tanh_c = acts, cs, tanh_c
+        return y
+
+    def backward(self, out, grad):
+        _once_differentiable(type(self).__name__)
+        g_y = grad.data
+        acts, cs, tanh_c, w_hh = self.acts, self.cs, self.tanh_c, self.w_hh
+        xp = array_module(g_y, acts)
+        t_len, n, h4 = acts.shape
+        h = h4 // 4
+        need = [p.requires_grad for p in self.parents]
+        dtype = acts.dtype
+        d_acts = xp.empty((t_len, n, 4, h), dtype=dtype)
+        coef = xp.empty((n, 4, h), dtype=dtype)
+        dc_dh = xp.empty((n, h), dtype=dtype)
+        dc = g_y[t_len + 1].astype(dtype, copy=True)
+        dh = xp.empty((n, h), dtype=dtype)
+        dh_rec = xp.zeros((n, h), dtype=dtype)
+        # Per step rather than over all T at once: (N, 4H) slices stay in cache, and strided
+        # whole-sequence passes measured slower than these small contiguous ones.
+        for t in range(t_len - 1, -1, -1):
+            a = acts[t].reshape(n, 4, h)  # activations [i, f, g, o]
+            xp.subtract(1.0, a, out=coef)
+            coef *= a  # sigmoid' = s (1 - s); the g row is replaced by tanh' = 1 - g^2
+            xp.multiply(a[:, 2], a[:, 2], out=coef[:, 2])
+            xp.subtract(1.0, coef[:, 2], out=coef[:, 2])
+            coef[:, 0:3:2] *= a[:, 2::-2]  # rows i and g times g and i: (i' g, g' i)
+            coef[:, 1] *= cs[t]  # f' c_{t-1}
+            coef[:, 3] *= tanh_c[t]  # o' tanh(c_t)
+            xp.multiply(tanh_c[t], tanh_c[t], out=dc_dh)
+            xp.subtract(1.0, dc_dh, out=dc_dh)
+            dc_dh *= a[:, 3]  # dc_t/dh_t = o (1 - tanh^2 c_t)
+            xp.add(g_y[t + 1], dh_rec, out=dh)
+            dc_dh *= dh
+            dc += dc_dh
+            da = d_acts[t]
+            xp.multiply(dc[:, None, :], coef[:, :3], out=da[:, :3])
+            xp.multiply(dh, coef[:, 3], out=da[:, 3])
+            dc *= a[:, 1]
+            if t or need[1]:
+                xp.matmul(da.reshape(n, h4), w_hh, out=dh_rec)
+        d2 = d_acts.reshape(t_len * n, h4)
+        grads: list[Any] = [None] * len(self.parents)
+        if need[0]:
+            grads[0] = (d2 @ self.w_ih).reshape(t_len, n, self.x2d.shape[1])
+        if need[1]:
+            grads[1] = dh_rec + g_y[0]  # row 0 of Y is h0 itself
+        grads[2] = dc
+        if need[3]:
+            grads[3] = d2.T @ self.x2d
+        if need[4]:
+            grads[4] = d2.T @ out.data[:t_len].reshape(t_len * n, h)
+        if len(grads) > 5 and (need[5] or need[6]):
+            grads[5] = grads[6] = d2.sum(axis=0)
+        return tuple(None if g is None else Tensor(g) for g in grads)
+
+
+def lstm_layer(
+    x: Tensor,
+    h0: Tensor,
+    c0: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """One fused LSTM layer over time-major ``x`` (T, N, D): ``(out (T, N, H), h_T, c_T)``.
+
+    >>> out, h_n, c_n = lstm_layer(x, h0, c0, lstm.weight_ih_l0, lstm.weight_hh_l0,
+    ...                            lstm.bias_ih_l0, lstm.bias_hh_l0)
+    """
+    if (b_ih is None) != (b_hh is None):
+        raise ValueError("lstm_layer: pass both biases (b_ih, b_hh) or neither")
+    biases = () if b_ih is None else (b_ih, b_hh)
+    y = LSTMSequence.apply(x, h0, c0, w_ih, w_hh, *biases)
+    t_len = y.shape[0] - 2
+    return y[1 : t_len + 1], y[t_len], y[t_len + 1]
