@@ -1,23 +1,39 @@
-"""The fused LSTM (one LSTMSequence node per layer) against its per-step graph (fused=False)."""
+"""Fused GRU / LSTM (one GRUSequence / LSTMSequence node per layer) against the per-step graph
+(fused=False): same outputs and gradients; gradchecks of the ops; the create_graph error."""
 
 import numpy as np
 import pytest
 
 import steepest as st
 from steepest import nn
-from steepest.ops.recurrent import LSTMSequence, lstm_layer
+from steepest.ops.recurrent import GRUSequence, LSTMSequence, gru_layer, lstm_layer
+
+OPS = {"lstm": LSTMSequence, "gru": GRUSequence}
+MODULES = {"lstm": nn.LSTM, "gru": nn.GRU}
 
 
-def _op_inputs(rng, t_len=3, n=2, d=3, h=2, bias=True, dtype=np.float64):
-    shapes = [(t_len, n, d), (n, h), (n, h), (4 * h, d), (4 * h, h)]
-    shapes += [(4 * h,), (4 * h,)] if bias else []
+def _op_inputs(rng, t_len=3, n=2, d=3, h=2, bias=True, dtype=np.float64, kind="lstm"):
+    gates, states = (4, 2) if kind == "lstm" else (3, 1)
+    shapes = [(t_len, n, d), *[(n, h)] * states, (gates * h, d), (gates * h, h)]
+    shapes += [(gates * h,), (gates * h,)] if bias else []
     return [st.Tensor(rng.standard_normal(s).astype(dtype), requires_grad=True) for s in shapes]
 
 
+@pytest.mark.parametrize("kind", sorted(OPS))
 @pytest.mark.parametrize("bias", [True, False])
-def test_op_gradcheck_every_input(rng, bias):
-    inputs = _op_inputs(rng, bias=bias)
-    assert st.gradcheck(lambda *xs: LSTMSequence.apply(*xs), inputs)
+def test_op_gradcheck_every_input(rng, kind, bias):
+    inputs = _op_inputs(rng, bias=bias, kind=kind)
+    assert st.gradcheck(lambda *xs: OPS[kind].apply(*xs), inputs)
+
+
+def test_gru_op_gradcheck_through_the_sliced_outputs(rng):
+    inputs = _op_inputs(rng, t_len=4, n=1, d=2, h=3, kind="gru")
+
+    def fn(*xs):
+        out, h_n = gru_layer(*xs)
+        return out[1].sum() + (h_n * h_n).sum()
+
+    assert st.gradcheck(fn, inputs)
 
 
 def test_op_gradcheck_through_the_sliced_outputs(rng):
@@ -41,52 +57,58 @@ def test_op_without_time_steps_returns_the_initial_state(rng):
     np.testing.assert_array_equal(c0.grad.data, np.full((2, 2), 2.0))
 
 
-def test_op_keeps_float32(rng):
-    inputs = _op_inputs(rng, dtype=np.float32)
-    y = LSTMSequence.apply(*inputs)
+@pytest.mark.parametrize("kind", sorted(OPS))
+def test_op_keeps_float32(rng, kind):
+    inputs = _op_inputs(rng, dtype=np.float32, kind=kind)
+    y = OPS[kind].apply(*inputs)
     y.sum().backward()
     assert y.dtype == np.float32
     assert all(t.grad.dtype == np.float32 for t in inputs)
 
 
-def _pair(num_layers, batch_first, bias=True):
+def _pair(num_layers, batch_first, bias=True, kind="lstm"):
     kwargs = dict(num_layers=num_layers, batch_first=batch_first, bias=bias, dtype=np.float64)
-    fused = nn.LSTM(3, 4, generator=st.Generator(1), **kwargs)
-    plain = nn.LSTM(3, 4, generator=st.Generator(1), fused=False, **kwargs)
+    fused = MODULES[kind](3, 4, generator=st.Generator(1), **kwargs)
+    plain = MODULES[kind](3, 4, generator=st.Generator(1), fused=False, **kwargs)
     return fused, plain
 
 
 def _run(module, x, state):
+    """Outputs and every gradient after one backward of a loss that uses all the outputs."""
     x = st.Tensor(x.copy(), requires_grad=True)
-    state = None if state is None else tuple(st.Tensor(s.copy(), requires_grad=True) for s in state)
-    out, (h_n, c_n) = module(x, state)
+    lstm = isinstance(module, nn.LSTM)
+    if state is not None:
+        state = [st.Tensor(s.copy(), requires_grad=True) for s in state]
+    out, final = module(x, None if state is None else tuple(state) if lstm else state[0])
+    h_n, c_n = final if lstm else (final, final)
     weights = np.linspace(-1, 1, out.size).reshape(out.shape)
     loss = (out * st.Tensor(weights)).sum() + (h_n * h_n).sum() + (c_n * c_n * c_n).sum()
     loss.backward()
     results = {"out": out.data, "h_n": h_n.data, "c_n": c_n.data, "x.grad": x.grad.data}
-    if state is not None:
-        results.update({"h0.grad": state[0].grad.data, "c0.grad": state[1].grad.data})
+    results.update({f"state{i}.grad": s.grad.data for i, s in enumerate(state or [])})
     results.update({f"{k}.grad": p.grad.data for k, p in module.named_parameters()})
     return results
 
 
+@pytest.mark.parametrize("kind", sorted(MODULES))
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("with_state", [False, True])
-def test_fused_matches_unfused(rng, num_layers, batch_first, with_state):
-    fused, plain = _pair(num_layers, batch_first)
+def test_fused_matches_unfused(rng, kind, num_layers, batch_first, with_state):
+    fused, plain = _pair(num_layers, batch_first, kind=kind)
     x = rng.standard_normal((2, 5, 3) if batch_first else (5, 2, 3))
     state = None
     if with_state:
-        state = tuple(rng.standard_normal((num_layers, 2, 4)) for _ in range(2))
+        state = [rng.standard_normal((num_layers, 2, 4)) for _ in range(2 if kind == "lstm" else 1)]
     got, want = _run(fused, x, state), _run(plain, x, state)
     assert got.keys() == want.keys()
     for key in want:
         np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-13, err_msg=key)
 
 
-def test_fused_matches_unfused_without_bias_and_unbatched(rng):
-    fused, plain = _pair(2, False, bias=False)
+@pytest.mark.parametrize("kind", sorted(MODULES))
+def test_fused_matches_unfused_without_bias_and_unbatched(rng, kind):
+    fused, plain = _pair(2, False, bias=False, kind=kind)
     x = rng.standard_normal((6, 3))  # (T, F): no batch axis
     got, want = _run(fused, x, None), _run(plain, x, None)
     assert got["out"].shape == (6, 4) and got["h_n"].shape == (2, 4)
@@ -94,31 +116,35 @@ def test_fused_matches_unfused_without_bias_and_unbatched(rng):
         np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-13, err_msg=key)
 
 
-def test_dropout_between_fused_layers(rng):
+@pytest.mark.parametrize("kind", sorted(MODULES))
+def test_dropout_between_fused_layers(rng, kind):
     x = st.Tensor(rng.standard_normal((4, 2, 3)))
     outs = []
     for fused in (True, False):
         st.manual_seed(0)  # the same dropout masks in both
-        lstm = nn.LSTM(3, 4, num_layers=2, dropout=0.5, fused=fused, dtype=np.float64,
+        lstm = MODULES[kind](3, 4, num_layers=2, dropout=0.5, fused=fused, dtype=np.float64,
                        generator=st.Generator(2))  # fmt: skip
         outs.append(lstm(x)[0].data)
     np.testing.assert_allclose(outs[0], outs[1], rtol=1e-12)
 
 
-def test_float32_fused_close_to_unfused(rng):
+@pytest.mark.parametrize("kind", sorted(MODULES))
+def test_float32_fused_close_to_unfused(rng, kind):
     x = rng.standard_normal((20, 8, 3)).astype(np.float32)
-    fused, plain = (nn.LSTM(3, 4, fused=f, generator=st.Generator(3)) for f in (True, False))
+    fused, plain = (MODULES[kind](3, 4, fused=f, generator=st.Generator(3)) for f in (True, False))
     got, want = _run(fused, x, None), _run(plain, x, None)
     for key in want:
         assert got[key].dtype == np.float32, key
         np.testing.assert_allclose(got[key], want[key], rtol=1e-4, atol=1e-5, err_msg=key)
 
 
-def test_create_graph_raises_when_fused_and_works_unfused(rng):
+@pytest.mark.parametrize("kind", sorted(MODULES))
+def test_create_graph_raises_when_fused_and_works_unfused(rng, kind):
     x = rng.standard_normal((3, 2, 3))
-    fused, plain = _pair(1, False)
+    fused, plain = _pair(1, False, kind=kind)
     out, _ = fused(st.Tensor(x))
-    with pytest.raises(RuntimeError, match=r"LSTMSequence is once differentiable.*fused=False"):
+    op = OPS[kind].__name__
+    with pytest.raises(RuntimeError, match=rf"{op} is once differentiable.*fused=False"):
         st.grad(out.sum(), fused.weight_hh_l0, create_graph=True)
     out, _ = plain(st.Tensor(x))
     (g,) = st.grad((out * out).sum(), plain.weight_hh_l0, create_graph=True)
@@ -126,11 +152,13 @@ def test_create_graph_raises_when_fused_and_works_unfused(rng):
     assert plain.weight_hh_l0.grad is not None
 
 
-def test_fused_is_the_default_and_shows_when_off():
-    assert nn.LSTM(2, 3).fused
-    assert repr(nn.LSTM(2, 3)) == "LSTM(2, 3)"
-    assert repr(nn.LSTM(2, 3, fused=False)) == "LSTM(2, 3, fused=False)"
-    assert not nn.LSTM(2, 3, 1, False).bias  # positional arguments keep their meaning
+@pytest.mark.parametrize("kind", sorted(MODULES))
+def test_fused_is_the_default_and_shows_when_off(kind):
+    cls = MODULES[kind]
+    assert cls(2, 3).fused
+    assert repr(cls(2, 3)) == f"{cls.__name__}(2, 3)"
+    assert repr(cls(2, 3, fused=False)) == f"{cls.__name__}(2, 3, fused=False)"
+    assert not cls(2, 3, 1, False).bias  # positional arguments keep their meaning
 
 
 @pytest.mark.parametrize(
@@ -153,3 +181,9 @@ def test_bad_shapes_name_the_op_and_shapes(shapes, message):
     with pytest.raises(ValueError, match="LSTMSequence") as info:
         LSTMSequence.apply(*arrays)
     assert info.match(message)
+
+
+def test_gru_bad_shapes_name_the_op():
+    arrays = [st.zeros(*s, dtype=np.float64) for s in [(3, 2, 3), (2, 2), (6, 3), (8, 2)]]
+    with pytest.raises(ValueError, match=r"GRUSequence.*weight_hh must have shape \(3 H, H\)"):
+        GRUSequence.apply(*arrays)

@@ -1,9 +1,11 @@
 """Recurrent layers: RNN (Elman), GRU and LSTM, multi-layer, optionally batch-first.
 
-Backpropagation through time needs no rule of its own: the loop over time steps
-is written with ordinary Tensor ops, and the engine differentiates through it.
-The input projection ``x W_ih^T + b_ih`` is one matrix product for all time
-steps; only ``h W_hh^T`` runs inside the loop.
+With ``fused=False`` backpropagation through time needs no rule of its own: the
+loop over time steps is written with ordinary Tensor ops, and the engine
+differentiates through it. GRU and LSTM default to ``fused=True``: one node per
+layer (``ops.recurrent``) with BPTT written by hand, faster but once
+differentiable. Either way the input projection ``x W_ih^T + b_ih`` is one matrix
+product for all time steps; only ``h W_hh^T`` runs inside the loop.
 
 Parameters are named and shaped as in PyTorch (``weight_ih_l0`` of shape
 (gates * hidden, input), ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``, then
@@ -18,7 +20,7 @@ from typing import Any
 
 from .. import ops
 from ..creation import zeros
-from ..ops.recurrent import lstm_layer
+from ..ops.recurrent import gru_layer, lstm_layer
 from ..random import Generator
 from ..tensor import Tensor
 from . import init
@@ -151,6 +153,16 @@ class _RecurrentBase(Module):
                 x = ops.dropout(x, self.dropout, training=True)
         return x, finals
 
+    def _run_fused(self, x: Tensor, initial: list[Any], layer_fn: Any) -> tuple[Tensor, list[Any]]:
+        """``_run`` with one fused node per layer: ``layer_fn(x, state, *params)`` runs it."""
+        finals = []
+        for layer in range(self.num_layers):
+            x, final = layer_fn(x, initial[layer], *self._layer_params(layer))
+            finals.append(final)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = ops.dropout(x, self.dropout, training=True)
+        return x, finals
+
     def _output(self, out: Tensor, unbatched: bool) -> Tensor:
         if unbatched:
             return out.squeeze(1)
@@ -167,6 +179,41 @@ class _RecurrentBase(Module):
         if self.dropout:
             text += f", dropout={self.dropout}"
         return text
+
+
+def _fused_lstm_layer(x: Tensor, state: tuple[Tensor, Tensor], *params: Any) -> tuple[Any, ...]:
+    out, h_n, c_n = lstm_layer(x, state[0], state[1], *params)
+    return out, (h_n, c_n)
+
+
+class _Fusable(_RecurrentBase):
+    """The ``fused`` switch of GRU and LSTM: one autograd node per layer, or a graph per step.
+
+    Fused layers (``ops.recurrent``) backpropagate through time by hand and are about twice as
+    fast to train, but are once differentiable: ``create_graph=True`` through them raises.
+    ``fused=False`` records the per-step graph, which second derivatives can go through.
+    Both compute the same function with the same parameters.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        dtype: Any = None,
+        generator: Generator | None = None,
+        fused: bool = True,
+    ) -> None:
+        self.fused = bool(fused)
+        super().__init__(
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, dtype, generator
+        )
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + ("" if self.fused else ", fused=False")
 
 
 class _SingleStateRecurrent(_RecurrentBase):
@@ -218,7 +265,7 @@ class RNN(_SingleStateRecurrent):
         return super().extra_repr() + extra
 
 
-class GRU(_SingleStateRecurrent):
+class GRU(_Fusable, _SingleStateRecurrent):
     """Gated recurrent unit (Cho et al., 2014), PyTorch's formulation:
 
         r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
@@ -227,6 +274,8 @@ class GRU(_SingleStateRecurrent):
         h' = (1 - z) * n + z * h
 
     Shapes, ``h0``, the returned ``(output, h_n)`` and the defaults are as for ``RNN``.
+    ``fused=True`` (default): one ``ops.recurrent.GRUSequence`` node per layer, once
+    differentiable; ``fused=False``: the per-step graph (see ``_Fusable``).
 
     >>> gru = st.nn.GRU(8, 16, num_layers=2)
     >>> out, h_n = gru(st.randn(30, 4, 8))   # out (30, 4, 16), h_n (2, 4, 16)
@@ -237,8 +286,13 @@ class GRU(_SingleStateRecurrent):
     def _step(self, x_t: Tensor, h: Tensor, w_hh_t: Tensor, b_hh: Tensor | None) -> Tensor:
         return _gru_step(x_t, h, w_hh_t, b_hh, self.hidden_size)
 
+    def _run(self, x: Tensor, initial: list[Any], step: Any) -> tuple[Tensor, list[Any]]:
+        if self.fused:
+            return self._run_fused(x, initial, gru_layer)
+        return super()._run(x, initial, step)
 
-class LSTM(_RecurrentBase):
+
+class LSTM(_Fusable, _RecurrentBase):
     """Long short-term memory (Hochreiter & Schmidhuber, 1997), PyTorch's formulation:
 
         i = sigmoid(W_ii x + b_ii + W_hi h + b_hi)      f = sigmoid(W_if x + ... )
@@ -248,34 +302,14 @@ class LSTM(_RecurrentBase):
     Input as for ``RNN``; the state is ``(h0, c0)``, each (num_layers, N, H), zeros by
     default. Returns ``(output, (h_n, c_n))``. Default init: U(+-1/sqrt(hidden_size)).
 
-    ``fused=True`` (default) runs each layer over the whole sequence as one autograd node
-    (``ops.recurrent.LSTMSequence``: hand-written BPTT, about 2.5x faster to train); its
-    backward is once differentiable, so ``create_graph=True`` through it raises.
-    ``fused=False`` records the per-step graph, which second derivatives can go through.
-    Both give the same results and the same parameters.
+    ``fused=True`` (default): one ``ops.recurrent.LSTMSequence`` node per layer, once
+    differentiable; ``fused=False``: the per-step graph (see ``_Fusable``).
 
     >>> lstm = st.nn.LSTM(8, 16, batch_first=True)
     >>> out, (h_n, c_n) = lstm(st.randn(4, 30, 8))
     """
 
     _gates = 4
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        dtype: Any = None,
-        generator: Generator | None = None,
-        fused: bool = True,
-    ) -> None:
-        self.fused = bool(fused)
-        super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, dtype, generator
-        )
 
     def forward(
         self, x: Tensor, state: tuple[Tensor, Tensor] | None = None
@@ -286,27 +320,15 @@ class LSTM(_RecurrentBase):
         h0, c0 = (None, None) if state is None else state
         h = self._initial(h0, x.shape[1], x.dtype, unbatched)
         c = self._initial(c0, x.shape[1], x.dtype, unbatched)
+        initial = [(h[k], c[k]) for k in range(self.num_layers)]
         if self.fused:
-            out, finals = self._run_fused(x, h, c)
+            out, finals = self._run_fused(x, initial, _fused_lstm_layer)
         else:
             n_h = self.hidden_size
             step = lambda x_t, s, w, b: _lstm_step(x_t, s, w, b, n_h)  # noqa: E731
-            out, finals = self._run(x, [(h[k], c[k]) for k in range(self.num_layers)], step)
+            out, finals = self._run(x, initial, step)
         h_n = ops.stack([s[0] for s in finals], axis=0)
         c_n = ops.stack([s[1] for s in finals], axis=0)
         if unbatched:
             h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
         return self._output(out, unbatched), (h_n, c_n)
-
-    def _run_fused(self, x: Tensor, h: Tensor, c: Tensor) -> tuple[Tensor, list[Any]]:
-        """``_run`` with one ``LSTMSequence`` node per layer instead of a graph per step."""
-        finals = []
-        for layer in range(self.num_layers):
-            x, h_n, c_n = lstm_layer(x, h[layer], c[layer], *self._layer_params(layer))
-            finals.append((h_n, c_n))
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                x = ops.dropout(x, self.dropout, training=True)
-        return x, finals
-
-    def extra_repr(self) -> str:
-        return super().extra_repr() + ("" if self.fused else ", fused=False")

@@ -2,10 +2,11 @@
 
 The per-step graph of ``nn.LSTM(fused=False)`` records about 37 nodes per time step; here the
 loop over time runs on raw arrays, and backward is backpropagation through time written by
-hand (cuDNN's design). The rule is *once differentiable*: it is not written in Tensor ops, so
-``create_graph=True`` through it raises; ``nn.LSTM(..., fused=False)`` is the differentiable
-path. Internal to ``nn.LSTM``, so not exported from ``steepest.ops`` (the op table's
-gradgradcheck would not apply to it); tests/nn/test_recurrent_fused.py gradchecks it.
+hand (cuDNN's design). The rules are *once differentiable*: they are not written in Tensor
+ops, so ``create_graph=True`` through them raises; ``fused=False`` is the differentiable path.
+Internal to ``nn.LSTM`` / ``nn.GRU`` and not exported from ``steepest.ops``: their signatures
+(one stacked output to slice) are an implementation detail, and the op table's
+gradgradcheck cannot apply to them; tests/nn/test_recurrent_fused.py gradchecks them.
 """
 
 from __future__ import annotations
@@ -29,25 +30,35 @@ def _once_differentiable(op: str) -> None:
         )
 
 
-def _check_shapes(op: str, x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any, biases: tuple) -> None:
+def _check_shapes(
+    op: str, gates: int, x: Any, states: dict[str, Any], w_ih: Any, w_hh: Any, biases: tuple
+) -> None:
+    """Shapes of a fused layer's inputs: x (T, N, D), states (N, H), weights (gates H, ...)."""
     if x.ndim != 3:
         raise ValueError(f"{op}: x must be time-major (T, N, D), got shape {x.shape}")
     _, n, d = x.shape
-    rows = w_hh.shape[0] if w_hh.ndim == 2 else -1
-    h = rows // 4
-    if w_hh.shape != (4 * h, h) or h == 0:
-        raise ValueError(f"{op}: weight_hh must have shape (4 H, H), got {w_hh.shape}")
-    expected = {"weight_ih": ((4 * h, d), w_ih), "h0": ((n, h), h0), "c0": ((n, h), c0)}
+    h = w_hh.shape[0] // gates if w_hh.ndim == 2 else 0
+    if w_hh.ndim != 2 or w_hh.shape != (gates * h, h) or h == 0:
+        raise ValueError(f"{op}: weight_hh must have shape ({gates} H, H), got {w_hh.shape}")
     if len(biases) not in (0, 2):
         raise ValueError(f"{op}: pass both biases (b_ih, b_hh) or neither, got {len(biases)}")
+    expected = {"weight_ih": ((gates * h, d), w_ih)}
+    expected.update({name: ((n, h), a) for name, a in states.items()})
     for name, b in zip(("bias_ih", "bias_hh"), biases, strict=False):
-        expected[name] = ((4 * h,), b)
+        expected[name] = ((gates * h,), b)
     for name, (shape, a) in expected.items():
         if a.shape != shape:
             raise ValueError(
                 f"{op}: with x {x.shape} (T, N, D) and weight_hh {w_hh.shape} (H = {h}), "
                 f"{name} must have shape {shape}, got {a.shape}"
             )
+
+
+def _common_dtype(op: str, xp: Any, *arrays: Any) -> Any:
+    dtype = xp.result_type(*arrays)
+    if dtype.kind != "f":
+        raise TypeError(f"{op}: inputs must be floating point, got {dtype}")
+    return dtype
 
 
 class LSTMSequence(Function):
@@ -85,11 +96,9 @@ class LSTMSequence(Function):
 
     def forward(self, x, h0, c0, w_ih, w_hh, *biases):
         op = type(self).__name__
-        _check_shapes(op, x, h0, c0, w_ih, w_hh, biases)
+        _check_shapes(op, 4, x, {"h0": h0, "c0": c0}, w_ih, w_hh, biases)
         xp = array_module(x, w_hh)
-        dtype = xp.result_type(x, h0, c0, w_ih, w_hh, *biases)
-        if dtype.kind != "f":
-            raise TypeError(f"{op}: inputs must be floating point, got {dtype}")
+        dtype = _common_dtype(op, xp, x, h0, c0, w_ih, w_hh, *biases)
         x, h0, c0, w_ih, w_hh = (a.astype(dtype, copy=False) for a in (x, h0, c0, w_ih, w_hh))
         t_len, n, d = x.shape
         h = w_hh.shape[1]
@@ -202,3 +211,157 @@ def lstm_layer(
     y = LSTMSequence.apply(x, h0, c0, w_ih, w_hh, *biases)
     t_len = y.shape[0] - 2
     return y[1 : t_len + 1], y[t_len], y[t_len + 1]
+
+
+class GRUSequence(Function):
+    """One GRU layer over a whole time-major sequence, in one node (PyTorch's formulation).
+
+    Inputs: x (T, N, D), h0 (N, H), W_ih (3H, D), W_hh (3H, H), optionally b_ih and b_hh
+    (3H,); gates in PyTorch's order r, z, n. Forward, for t = 1..T:
+
+        u_t = x_t W_ih^T + b_ih    v_t = h_{t-1} W_hh^T + b_hh     (N, 3H) = [_r, _z, _n]
+        r = sigmoid(u_r + v_r)     z = sigmoid(u_z + v_z)     n = tanh(u_n + r v_n)
+        h_t = (1 - z) n + z h_{t-1}
+
+    The input projection is ONE GEMM over all T N rows. Output: Y (T + 1, N, H) =
+    [h0, h_1 .. h_T] (one array for the single-output engine; row 0 makes Y[0:T] the previous
+    states that dW_hh needs).
+
+    Backward (BPTT), from t = T down to 1:
+
+        dh_t = dL/dh_t + dv_{t+1} W_hh + dh_{t+1} z_{t+1}
+        dn_pre = dh_t (1 - z) (1 - n^2)        dz_pre = dh_t (h_{t-1} - n) z (1 - z)
+        dr_pre = dn_pre v_n r (1 - r)
+        du_t = [dr_pre, dz_pre, dn_pre]        dv_t = [dr_pre, dz_pre, dn_pre r]
+
+    then over all steps at once (dU, dV: the du_t, dv_t stacked to (T N, 3H)):
+
+        dX = dU W_ih   dW_ih = dU^T X   db_ih = sum_rows dU
+        dW_hh = dV^T H_prev             db_hh = sum_rows dV
+        dh0 = dv_1 W_hh + dh_1 z_1
+
+    >>> y = GRUSequence.apply(x, h0, w_ih, w_hh, b_ih, b_hh)   # (T + 1, N, H)
+    >>> out, h_n = y[1:], y[-1]
+    """
+
+    def forward(self, x, h0, w_ih, w_hh, *biases):
+        op = type(self).__name__
+        _check_shapes(op, 3, x, {"h0": h0}, w_ih, w_hh, biases)
+        xp = array_module(x, w_hh)
+        dtype = _common_dtype(op, xp, x, h0, w_ih, w_hh, *biases)
+        x, h0, w_ih, w_hh = (a.astype(dtype, copy=False) for a in (x, h0, w_ih, w_hh))
+        t_len, n, d = x.shape
+        h = w_hh.shape[1]
+        # r and z columns scaled by 0.5 (exact): sigmoid(a) = 0.5 tanh(0.5 a) + 0.5.
+        scale = xp.repeat(xp.asarray((0.5, 0.5, 1.0), dtype=dtype), h)
+        x2d = xp.ascontiguousarray(x).reshape(t_len * n, d)
+        acts = (x2d @ (w_ih.T * scale)).reshape(t_len, n, 3 * h)  # u, then [r, z, n] in place
+        w_hh_t = xp.ascontiguousarray(w_hh.T * scale)
+        b_hh = None
+        if biases:
+            acts += biases[0].astype(dtype) * scale
+            b_hh = biases[1].astype(dtype) * scale
+        y = xp.empty((t_len + 1, n, h), dtype=dtype)
+        v_n = xp.empty((t_len, n, h), dtype=dtype)
+        y[0] = h0
+        v = xp.empty((n, 3 * h), dtype=dtype)
+        for t in range(t_len):
+            a = acts[t]
+            xp.matmul(y[t], w_hh_t, out=v)
+            if b_hh is not None:
+                v += b_hh
+            rz = a[:, : 2 * h]
+            rz += v[:, : 2 * h]
+            xp.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5
+            v_n[t] = v[:, 2 * h :]
+            cand = a[:, 2 * h :]
+            xp.multiply(rz[:, :h], v_n[t], out=v[:, 2 * h :])
+            cand += v[:, 2 * h :]
+            xp.tanh(cand, out=cand)
+            h_t = y[t + 1]
+            xp.subtract(y[t], cand, out=h_t)
+            h_t *= rz[:, h:]
+            h_t += cand
+        self.x2d, self.w_ih, self.w_hh = x2d, w_ih, w_hh
+        self.acts, self.v_n = acts, v_n
+        return y
+
+    def backward(self, out, grad):
+        _once_differentiable(type(self).__name__)
+        g_y = grad.data
+        acts, v_n, w_hh, y = self.acts, self.v_n, self.w_hh, out.data
+        xp = array_module(g_y, acts)
+        t_len, n, h3 = acts.shape
+        h = h3 // 3
+        need = [p.requires_grad for p in self.parents]
+        dtype = acts.dtype
+        d_v = xp.empty((t_len, n, h3), dtype=dtype)
+        du_n = xp.empty((t_len, n, h), dtype=dtype)
+        dh = xp.empty((n, h), dtype=dtype)
+        dh_rec = xp.zeros((n, h), dtype=dtype)
+        tmp = xp.empty((n, h), dtype=dtype)
+        for t in range(t_len - 1, -1, -1):
+            a = acts[t]
+            r, z, cand = a[:, :h], a[:, h : 2 * h], a[:, 2 * h :]
+            dv = d_v[t]
+            xp.add(g_y[t + 1], dh_rec, out=dh)
+            dn = du_n[t]  # dn_pre = dh (1 - z) (1 - n^2)
+            xp.multiply(cand, cand, out=dn)
+            xp.subtract(1.0, dn, out=dn)
+            xp.subtract(1.0, z, out=tmp)
+            dn *= tmp
+            dn *= dh
+            dz = dv[:, h : 2 * h]  # dz_pre = dh (h_{t-1} - n) z (1 - z)
+            xp.subtract(y[t], cand, out=dz)
+            dz *= dh
+            dz *= z
+            dz *= tmp
+            dr = dv[:, :h]  # dr_pre = dn_pre v_n r (1 - r)
+            xp.multiply(dn, v_n[t], out=dr)
+            dr *= r
+            xp.subtract(1.0, r, out=tmp)
+            dr *= tmp
+            xp.multiply(dn, r, out=dv[:, 2 * h :])
+            if t or need[1]:
+                xp.matmul(dv, w_hh, out=dh_rec)
+                xp.multiply(dh, z, out=tmp)
+                dh_rec += tmp
+        d_v2 = d_v.reshape(t_len * n, h3)
+        d_u = d_v.copy()  # du differs from dv only in the n block
+        d_u[:, :, 2 * h :] = du_n
+        d_u2 = d_u.reshape(t_len * n, h3)
+        grads: list[Any] = [None] * len(self.parents)
+        if need[0]:
+            grads[0] = (d_u2 @ self.w_ih).reshape(t_len, n, self.x2d.shape[1])
+        if need[1]:
+            grads[1] = dh_rec + g_y[0]  # row 0 of Y is h0 itself
+        if need[2]:
+            grads[2] = d_u2.T @ self.x2d
+        if need[3]:
+            grads[3] = d_v2.T @ y[:t_len].reshape(t_len * n, h)
+        if len(grads) > 4:
+            grads[4] = d_u2.sum(axis=0) if need[4] else None
+            grads[5] = d_v2.sum(axis=0) if need[5] else None
+        return tuple(None if g is None else Tensor(g) for g in grads)
+
+
+def gru_layer(
+    x: Tensor,
+    h0: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """One fused GRU layer over time-major ``x`` (T, N, D): ``(out (T, N, H), h_T)``.
+
+    >>> out, h_n = gru_layer(x, h0, gru.weight_ih_l0, gru.weight_hh_l0,
+    ...                      gru.bias_ih_l0, gru.bias_hh_l0)
+    """
+    if (b_ih is None) != (b_hh is None):
+        raise ValueError("gru_layer: pass both biases (b_ih, b_hh) or neither")
+    biases = () if b_ih is None else (b_ih, b_hh)
+    y = GRUSequence.apply(x, h0, w_ih, w_hh, *biases)
+    return y[1:], y[y.shape[0] - 1]
