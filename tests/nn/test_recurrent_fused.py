@@ -187,3 +187,14 @@ def test_gru_bad_shapes_name_the_op():
     arrays = [st.zeros(*s, dtype=np.float64) for s in [(3, 2, 3), (2, 2), (6, 3), (8, 2)]]
     with pytest.raises(ValueError, match=r"GRUSequence.*weight_hh must have shape \(3 H, H\)"):
         GRUSequence.apply(*arrays)
+
+
+@pytest.mark.parametrize("kind", sorted(MODULES))
+def test_second_backward_with_retained_graph_adds_the_same_gradient(rng, kind):
+    module = MODULES[kind](3, 4, dtype=np.float64)
+    out, _ = module(st.Tensor(rng.standard_normal((5, 2, 3))))
+    loss = (out * out).sum()
+    loss.backward(retain_graph=True)
+    first = module.weight_hh_l0.grad.data.copy()
+    loss.backward()  # backward must not have overwritten what it saved
+    np.testing.assert_allclose(module.weight_hh_l0.grad.data, 2 * first, rtol=1e-12)
