@@ -662,3 +662,60 @@ CASES += [
         ],
     ),
 ]
+
+
+def _batch_norm_ref(x, w, b, training=True, running_mean=None, running_var=None, eps=1e-5):
+    axes = (0, *range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    if training:
+        mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+    else:
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    return (x - mean) / np.sqrt(var + eps) * w.reshape(shape) + b.reshape(shape)
+
+
+def _batch_norm(x, w, b, training=True, **k):
+    return st.batch_norm(x, weight=w, bias=b, training=training, **k)
+
+
+CASES += [
+    Case(
+        "batch_norm",
+        _batch_norm,
+        _batch_norm_ref,
+        [
+            Sample(
+                (_draw((4, 3), -1, 1), _draw((3,), 0.5, 1.5), _draw((3,), -1, 1)), label="(N, C)"
+            ),
+            Sample(
+                (_draw((2, 3, 2, 2), -1, 1), _draw((3,), 0.5, 1.5), _draw((3,), -1, 1)),
+                label="(N, C, H, W)",
+            ),
+            Sample(
+                (_draw((3, 2, 4), -2, 2), _draw((2,), -1.5, -0.5), _draw((2,), -1, 1)),
+                dict(eps=0.1),
+                "(N, C, L), eps",
+            ),
+            Sample(
+                (
+                    np.transpose(_draw((2, 2, 3, 3), -1, 1), (3, 0, 1, 2)),
+                    _draw((2,), 0.5, 1.5),
+                    _draw((2,), -1, 1),
+                ),
+                label="batch-innermost view",
+            ),
+            Sample(
+                (_noncontiguous(-1, 1), _draw((4,), 0.5, 1.5), _draw((4,), -1, 1)), label="view"
+            ),
+            Sample(
+                (_draw((2, 3, 2, 2), -1, 1), _draw((3,), 0.5, 1.5), _draw((3,), -1, 1)),
+                dict(
+                    training=False,
+                    running_mean=_draw((3,), -0.5, 0.5),
+                    running_var=_draw((3,), 0.5, 1.5),
+                ),
+                "evaluation: running statistics",
+            ),
+        ],
+    ),
+]

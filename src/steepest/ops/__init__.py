@@ -32,6 +32,7 @@ from .elementwise import (
 from .layers import dropout, embedding
 from .linalg import matmul
 from .loss import binary_cross_entropy_with_logits, cross_entropy
+from .normalization import batch_norm
 from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from .shape import (
@@ -65,6 +66,7 @@ __all__ = [
     "argmax",
     "argmin",
     "avg_pool2d",
+    "batch_norm",
     "binary_cross_entropy_with_logits",
     "broadcast_to",
     "cast",

@@ -1,0 +1,129 @@
+"""Batch normalization as one op: a handful of passes over the activations, not dozens.
+
+Composed from Tensor ops, batch norm is about 12 ops forward and as many backward, each a
+full pass with its own allocation, plus the broadcasting sums the engine undoes; written
+out with its derivative rule it is 6 passes forward and 7 backward.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Function, is_grad_enabled
+from ..backend import array_module
+from ..tensor import Tensor
+
+
+def _channel_axes(ndim: int) -> tuple[int, ...]:
+    return (0, *range(2, ndim))  # every axis but the channel axis 1
+
+
+class BatchNorm(Function):
+    r"""Normalize ``x`` (N, C, ...) per channel with the statistics of the batch, then scale
+    and shift:
+
+    .. math::
+        \mu = \frac1M \sum x, \quad \sigma^2 = \frac1M \sum (x - \mu)^2, \quad
+        r = (\sigma^2 + \epsilon)^{-1/2}, \quad \hat x = (x - \mu)\, r, \quad
+        y = w \hat x + b
+
+    over the M = x.size / C values of each channel. Its derivative rule, with g = dL/dy:
+
+    .. math::
+        \frac{dL}{db} = \sum g, \quad \frac{dL}{dw} = \sum g \hat x, \quad
+        \frac{dL}{dx} = w r \Big(g - \frac1M \frac{dL}{db} - \frac1M \hat x \frac{dL}{dw}\Big)
+
+    (the last two terms are the paths through the batch mean and variance).
+    """
+
+    def forward(self, x, weight, bias, eps=1e-5, running_mean=None, running_var=None, momentum=0.1):
+        xp = array_module(x)
+        axes = _channel_axes(x.ndim)
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        mean = x.mean(axis=axes, keepdims=True)
+        xhat = x - mean
+        var = xp.mean(xp.square(xhat), axis=axes, keepdims=True)
+        r = 1.0 / xp.sqrt(var + eps)
+        xhat *= r  # in place: x - mean is not needed again
+        self.xhat, self.r, self.eps = xhat, r, eps
+        if running_mean is not None:  # updated in place, as torch's batch_norm does
+            m = x.size // x.shape[1]
+            running_mean *= 1.0 - momentum
+            running_mean += momentum * mean.reshape(-1)
+            running_var *= 1.0 - momentum
+            running_var += (momentum * m / (m - 1)) * var.reshape(-1)  # the unbiased variance
+        y = xhat * weight.reshape(shape)
+        y += bias.reshape(shape)
+        return y
+
+    def backward(self, out, g):
+        x, weight, _ = self.parents
+        axes = _channel_axes(x.ndim)
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        if is_grad_enabled():  # create_graph: rebuild x-hat from x, so it is differentiated too
+            centered = x - x.mean(axes, keepdims=True)
+            r = ((centered * centered).mean(axes, keepdims=True) + self.eps) ** -0.5
+            xhat = centered * r
+        else:
+            xhat, r = Tensor._from_op(self.xhat, False), Tensor._from_op(self.r, False)
+        m = x.size // x.shape[1]
+        db = g.sum(axes, keepdims=True)
+        dw = (g * xhat).sum(axes, keepdims=True)
+        a = weight.reshape(shape) * r  # per channel: the three terms cost one pass each
+        dx = g * a - (xhat * (a * dw / m) + a * db / m)
+        return dx, dw.reshape(-1), db.reshape(-1)
+
+
+def batch_norm(
+    x: Any,
+    running_mean: Any = None,
+    running_var: Any = None,
+    weight: Any = None,
+    bias: Any = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalization over axis 1 of ``x`` (N, C, ...), as ``torch.nn.functional.batch_norm``.
+
+    ``training=True``: the batch's statistics, and ``running_mean`` / ``running_var`` (arrays
+    or Tensors, or None) move in place towards them, ``(1 - momentum) running + momentum
+    batch`` (the variance unbiased, times M / (M - 1)). ``training=False``: the running
+    statistics. ``weight`` and ``bias`` (C,) default to 1 and 0.
+
+    >>> x = st.randn(8, 3, 4, 4, requires_grad=True)
+    >>> y = st.batch_norm(x, weight=st.ones(3, requires_grad=True), training=True)
+    >>> y.sum().backward()
+    """
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: input needs shape (N, C, ...), got {x.shape}")
+    c = x.shape[1]
+    xp = array_module(x.data)
+    one = lambda v: Tensor._from_op(xp.full(c, v, dtype=x.dtype), False)  # noqa: E731
+    weight = one(1.0) if weight is None else weight
+    bias = one(0.0) if bias is None else bias
+    for name, t in (("weight", weight), ("bias", bias)):
+        if tuple(t.shape) != (c,):
+            raise ValueError(f"batch_norm: {name} must have shape ({c},), got {tuple(t.shape)}")
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    if not training:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: training=False needs running_mean and running_var")
+        rm = running_mean if isinstance(running_mean, Tensor) else Tensor(running_mean)
+        rv = running_var if isinstance(running_var, Tensor) else Tensor(running_var)
+        scale = weight / (rv + eps).sqrt()  # per channel, so y = x * scale + shift is 2 passes
+        shift = bias - rm * scale
+        return x * scale.reshape(shape) + shift.reshape(shape)
+    m = x.size // c
+    if m <= 1:
+        raise ValueError(
+            f"batch_norm: training needs more than 1 value per channel, got input shape {x.shape}"
+        )
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("batch_norm: give both running_mean and running_var, or neither")
+    raw = lambda t: t.data if isinstance(t, Tensor) else t  # noqa: E731
+    return BatchNorm.apply(
+        x, weight, bias, eps=eps, running_mean=raw(running_mean), running_var=raw(running_var),
+        momentum=momentum,
+    )  # fmt: skip
