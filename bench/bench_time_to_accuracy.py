@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=0.992)
     parser.add_argument("--cap", type=float, default=120.0, help="seconds of wall time")
     parser.add_argument("--model", default="lenet5")
+    parser.add_argument("--batch-norm", action="store_true", help="LeNet-5 with batch norm")
     parser.add_argument("--epochs", type=int, default=7, help="length of the lr schedule")
     parser.add_argument("--lr", type=float, default=5e-3)
     parser.add_argument("--batch", type=int, default=128)
@@ -41,7 +42,7 @@ def main() -> None:
     scale = lambda a: (a.reshape(-1, 1, 28, 28) / np.float32(255)).astype(np.float32)  # noqa: E731
     x, x_test = scale(x), scale(x_test)
     st.manual_seed(args.seed)
-    model = st.models.get(args.model)
+    model = st.models.get(args.model, **({"batch_norm": True} if args.batch_norm else {}))
     loader = st.data.DataLoader(st.data.ArrayDataset(x, y), batch_size=args.batch,
                                 shuffle=True, seed=args.seed)  # fmt: skip
     opt = st.optim.Adam(model.parameters(), lr=args.lr)
