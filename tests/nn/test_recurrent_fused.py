@@ -55,6 +55,12 @@ def test_op_without_time_steps_returns_the_initial_state(rng):
     (h_n.sum() + 2 * c_n.sum()).backward()
     np.testing.assert_array_equal(h0.grad.data, np.ones((2, 2)))
     np.testing.assert_array_equal(c0.grad.data, np.full((2, 2), 2.0))
+    x, h0, *params = _op_inputs(rng, t_len=0, kind="gru")
+    out, h_n = gru_layer(x, h0, *params)
+    assert out.shape == (0, 2, 2)
+    (3 * h_n.sum()).backward()
+    np.testing.assert_array_equal(h0.grad.data, np.full((2, 2), 3.0))
+    np.testing.assert_array_equal(params[0].grad.data, np.zeros((6, 3)))
 
 
 @pytest.mark.parametrize("kind", sorted(OPS))

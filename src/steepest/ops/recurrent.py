@@ -236,9 +236,10 @@ class GRUSequence(Function):
         r = sigmoid(u_r + v_r)     z = sigmoid(u_z + v_z)     n = tanh(u_n + r v_n)
         h_t = (1 - z) n + z h_{t-1}
 
-    The input projection is ONE GEMM over all T N rows. Output: Y (T + 1, N, H) =
-    [h0, h_1 .. h_T] (one array for the single-output engine; row 0 makes Y[0:T] the previous
-    states that dW_hh needs).
+    Gate-major layout and batched per-gate GEMMs as in ``LSTMSequence``; the input
+    projection is one call over all T N rows. Output: Y (T + 1, N, H) = [h0, h_1 .. h_T]
+    (one array for the single-output engine; row 0 makes Y[0:T] the previous states that
+    dW_hh needs).
 
     Backward (BPTT), from t = T down to 1:
 
@@ -265,98 +266,105 @@ class GRUSequence(Function):
         x, h0, w_ih, w_hh = (a.astype(dtype, copy=False) for a in (x, h0, w_ih, w_hh))
         t_len, n, d = x.shape
         h = w_hh.shape[1]
-        # r and z columns scaled by 0.5 (exact): sigmoid(a) = 0.5 tanh(0.5 a) + 0.5.
-        scale = xp.repeat(xp.asarray((0.5, 0.5, 1.0), dtype=dtype), h)
+        # r and z scaled by 0.5 (exact): sigmoid(a) = 0.5 tanh(0.5 a) + 0.5.
+        scale = xp.asarray((0.5, 0.5, 1.0), dtype=dtype).reshape(3, 1, 1)
         x2d = xp.ascontiguousarray(x).reshape(t_len * n, d)
-        acts = (x2d @ (w_ih.T * scale)).reshape(t_len, n, 3 * h)  # u, then [r, z, n] in place
-        w_hh_t = xp.ascontiguousarray(w_hh.T * scale)
+        acts = xp.matmul(x2d, (w_ih.reshape(3, h, d) * scale).transpose(0, 2, 1))  # (3, TN, H)
+        w_hh_t = xp.ascontiguousarray((w_hh.reshape(3, h, h) * scale).transpose(0, 2, 1))
         b_hh = None
         if biases:
-            acts += biases[0].astype(dtype) * scale
-            b_hh = biases[1].astype(dtype) * scale
+            acts += biases[0].astype(dtype).reshape(3, 1, h) * scale
+            b_hh = biases[1].astype(dtype).reshape(3, 1, h) * scale
+        steps = acts.reshape(3, t_len, n, h)  # u, then the activations [r, z, n] in place
         y = xp.empty((t_len + 1, n, h), dtype=dtype)
         v_n = xp.empty((t_len, n, h), dtype=dtype)
         y[0] = h0
-        v = xp.empty((n, 3 * h), dtype=dtype)
+        v = xp.empty((3, n, h), dtype=dtype)
         for t in range(t_len):
-            a = acts[t]
+            a = steps[:, t]
             xp.matmul(y[t], w_hh_t, out=v)
             if b_hh is not None:
                 v += b_hh
-            rz = a[:, : 2 * h]
-            rz += v[:, : 2 * h]
+            rz = a[:2]
+            rz += v[:2]
             xp.tanh(rz, out=rz)
             rz *= 0.5
             rz += 0.5
-            v_n[t] = v[:, 2 * h :]
-            cand = a[:, 2 * h :]
-            xp.multiply(rz[:, :h], v_n[t], out=v[:, 2 * h :])
-            cand += v[:, 2 * h :]
+            v_n[t] = v[2]
+            cand = a[2]
+            xp.multiply(a[0], v_n[t], out=v[2])
+            cand += v[2]
             xp.tanh(cand, out=cand)
             h_t = y[t + 1]
             xp.subtract(y[t], cand, out=h_t)
-            h_t *= rz[:, h:]
+            h_t *= a[1]
             h_t += cand
         self.x2d, self.w_ih, self.w_hh = x2d, w_ih, w_hh
-        self.acts, self.v_n = acts, v_n
+        self.acts, self.v_n = acts, v_n.reshape(t_len * n, h)
         return y
 
     def backward(self, out, grad):
         _once_differentiable(type(self).__name__)
         g_y = grad.data
-        acts, v_n, w_hh, y = self.acts, self.v_n, self.w_hh, out.data
+        acts, v_n, y = self.acts, self.v_n, out.data
         xp = array_module(g_y, acts)
-        t_len, n, h3 = acts.shape
-        h = h3 // 3
-        need = [p.requires_grad for p in self.parents]
+        _, rows, h = acts.shape
+        t_len = y.shape[0] - 1
+        n = rows // t_len if t_len else y.shape[1]
         dtype = acts.dtype
-        d_v = xp.empty((t_len, n, h3), dtype=dtype)
-        du_n = xp.empty((t_len, n, h), dtype=dtype)
+        need = [p.requires_grad for p in self.parents]
+        r, z, cand = acts[0], acts[1], acts[2]
+        h_prev = y[:t_len].reshape(rows, h)
+        # The factors of dh_t in dn_pre and dz_pre, and of dn_pre in dr_pre, for all steps.
+        one_minus_z = 1.0 - z
+        k_n = cand * cand
+        xp.subtract(1.0, k_n, out=k_n)
+        k_n *= one_minus_z  # (1 - z) (1 - n^2)
+        k_z = h_prev - cand
+        k_z *= z
+        k_z *= one_minus_z  # (h_{t-1} - n) z (1 - z)
+        k_r = 1.0 - r
+        k_r *= r
+        k_r *= v_n  # v_n r (1 - r)
+        k_n, k_z, k_r = (k.reshape(t_len, n, h) for k in (k_n, k_z, k_r))
+        r_s, z_s = r.reshape(t_len, n, h), z.reshape(t_len, n, h)
+        # One buffer [dv_n, dr, dz, du_n]: rows 1:4 are dU in the order (r, z, n), rows 0:3
+        # are dV in the order (n, r, z); W_hh is permuted to match, so neither is copied.
+        grads4 = xp.empty((4, rows, h), dtype=dtype)
+        d4 = grads4.reshape(4, t_len, n, h)
+        w_hh_nrz = self.w_hh.reshape(3, h, h)[[2, 0, 1]]
         dh = xp.empty((n, h), dtype=dtype)
         dh_rec = xp.zeros((n, h), dtype=dtype)
         tmp = xp.empty((n, h), dtype=dtype)
+        rec = xp.empty((3, n, h), dtype=dtype)
         for t in range(t_len - 1, -1, -1):
-            a = acts[t]
-            r, z, cand = a[:, :h], a[:, h : 2 * h], a[:, 2 * h :]
-            dv = d_v[t]
             xp.add(g_y[t + 1], dh_rec, out=dh)
-            dn = du_n[t]  # dn_pre = dh (1 - z) (1 - n^2)
-            xp.multiply(cand, cand, out=dn)
-            xp.subtract(1.0, dn, out=dn)
-            xp.subtract(1.0, z, out=tmp)
-            dn *= tmp
-            dn *= dh
-            dz = dv[:, h : 2 * h]  # dz_pre = dh (h_{t-1} - n) z (1 - z)
-            xp.subtract(y[t], cand, out=dz)
-            dz *= dh
-            dz *= z
-            dz *= tmp
-            dr = dv[:, :h]  # dr_pre = dn_pre v_n r (1 - r)
-            xp.multiply(dn, v_n[t], out=dr)
-            dr *= r
-            xp.subtract(1.0, r, out=tmp)
-            dr *= tmp
-            xp.multiply(dn, r, out=dv[:, 2 * h :])
+            dn = d4[3, t]
+            xp.multiply(dh, k_n[t], out=dn)
+            xp.multiply(dh, k_z[t], out=d4[2, t])
+            xp.multiply(dn, k_r[t], out=d4[1, t])
+            xp.multiply(dn, r_s[t], out=d4[0, t])
             if t or need[1]:
-                xp.matmul(dv, w_hh, out=dh_rec)
-                xp.multiply(dh, z, out=tmp)
+                xp.matmul(d4[:3, t], w_hh_nrz, out=rec)
+                rec.sum(axis=0, out=dh_rec)
+                xp.multiply(dh, z_s[t], out=tmp)
                 dh_rec += tmp
-        d_v2 = d_v.reshape(t_len * n, h3)
-        d_u = d_v.copy()  # du differs from dv only in the n block
-        d_u[:, :, 2 * h :] = du_n
-        d_u2 = d_u.reshape(t_len * n, h3)
+        d_u, d_v = grads4[1:], grads4[:3]
+        ones = xp.ones(rows, dtype=dtype)  # sums over rows as GEMVs
         grads: list[Any] = [None] * len(self.parents)
         if need[0]:
-            grads[0] = (d_u2 @ self.w_ih).reshape(t_len, n, self.x2d.shape[1])
+            dx = xp.matmul(d_u, self.w_ih.reshape(3, h, -1)).sum(axis=0)
+            grads[0] = dx.reshape(t_len, n, self.x2d.shape[1])
         if need[1]:
             grads[1] = dh_rec + g_y[0]  # row 0 of Y is h0 itself
         if need[2]:
-            grads[2] = d_u2.T @ self.x2d
+            grads[2] = xp.matmul(d_u.transpose(0, 2, 1), self.x2d).reshape(3 * h, -1)
         if need[3]:
-            grads[3] = d_v2.T @ y[:t_len].reshape(t_len * n, h)
+            dw = xp.matmul(d_v.transpose(0, 2, 1), h_prev)[[1, 2, 0]]  # back to (r, z, n)
+            grads[3] = dw.reshape(3 * h, h)
         if len(grads) > 4:
-            grads[4] = d_u2.sum(axis=0) if need[4] else None
-            grads[5] = d_v2.sum(axis=0) if need[5] else None
+            grads[4] = xp.matmul(ones, d_u).reshape(3 * h) if need[4] else None
+            grads[5] = xp.matmul(ones, d_v)[[1, 2, 0]].reshape(3 * h) if need[5] else None
         return tuple(None if g is None else Tensor(g) for g in grads)
 
 
