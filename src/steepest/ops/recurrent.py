@@ -1,4 +1,4 @@
-"""Fused recurrent layers: one autograd node runs one LSTM layer over a whole sequence.
+"""Fused recurrent layers: one autograd node runs one LSTM or GRU layer over a whole sequence.
 
 The per-step graph of ``nn.LSTM(fused=False)`` records about 37 nodes per time step; here the
 loop over time runs on raw arrays, and backward is backpropagation through time written by
@@ -26,7 +26,8 @@ def _once_differentiable(op: str) -> None:
         raise RuntimeError(
             f"{op} is once differentiable: its backward runs on raw arrays, so create_graph=True "
             "(double backward, gradient penalties, hvp) cannot differentiate through it; build "
-            "the layer with fused=False, e.g. st.nn.LSTM(..., fused=False)"
+            "the layer with fused=False: st.nn.LSTM(..., fused=False) or st.nn.GRU(..., "
+            "fused=False)"
         )
 
 
