@@ -48,13 +48,19 @@ def np_recurrent(kind, module, x, h0, c0):
 
 
 MODULES = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+# GRU and LSTM run fused (one node per layer) by default; fused=False is the per-step graph.
+VARIANTS = [("rnn", {}), ("gru", {}), ("gru", {"fused": False}), ("lstm", {}),
+            ("lstm", {"fused": False})]  # fmt: skip
+VARIANT_IDS = [kind + ("-unfused" if extra else "") for kind, extra in VARIANTS]
 
 
-@pytest.mark.parametrize("kind", sorted(MODULES))
+@pytest.mark.parametrize(("kind", "extra"), VARIANTS, ids=VARIANT_IDS)
 @pytest.mark.parametrize("batch_first", [False, True])
-def test_forward_matches_numpy_gate_equations(kind, batch_first, rng):
+def test_forward_matches_numpy_gate_equations(kind, extra, batch_first, rng):
     layers, t_steps, n, f, h = 2, 6, 3, 4, 5
-    module = MODULES[kind](f, h, num_layers=layers, batch_first=batch_first, dtype=np.float64)
+    module = MODULES[kind](
+        f, h, num_layers=layers, batch_first=batch_first, dtype=np.float64, **extra
+    )
     x = rng.standard_normal((t_steps, n, f))
     h0 = rng.standard_normal((layers, n, h))
     c0 = rng.standard_normal((layers, n, h))
@@ -70,9 +76,11 @@ def test_forward_matches_numpy_gate_equations(kind, batch_first, rng):
         np.testing.assert_allclose(c_n.data, c_ref, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("kind", sorted(MODULES))
-def test_bptt_gradcheck_through_20_steps(kind, check_module, randn64):
-    module = MODULES[kind](2, 3, batch_first=True, dtype=np.float64, generator=st.Generator(0))
+@pytest.mark.parametrize(("kind", "extra"), VARIANTS, ids=VARIANT_IDS)
+def test_bptt_gradcheck_through_20_steps(kind, extra, check_module, randn64):
+    module = MODULES[kind](
+        2, 3, batch_first=True, dtype=np.float64, generator=st.Generator(0), **extra
+    )
     x = randn64(1, 20, 2)
 
     class LastOutput(nn.Module):  # the gradient must flow back through all 20 steps
