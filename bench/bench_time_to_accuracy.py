@@ -2,15 +2,17 @@
 <= 60 s), evaluating after every epoch and stopping at the target or at a time cap.
 
     PYTHONPATH=src .venv/bin/python bench/bench_time_to_accuracy.py [--target 0.992]
-        [--cap 120] [--model lenet5] [--epochs 7] [--lr 5e-3] [--batch 128] [--seed 0]
+        [--cap 120] [--model lenet5] [--[no-]batch-norm] [--epochs 4] [--lr 2e-2] [--batch 128]
+        [--seed 0]
 
-The recipe: ``st.models`` ``--model`` (LeNet-5 by default: the cheapest network that gets
-near 99.2%), Adam under a OneCycleLR schedule laid out over ``--epochs`` epochs (max lr
-``--lr``, per batch), shuffled batches of ``--batch`` from ``st.datasets.mnist.load_data()``
-scaled to [0, 1]; test accuracy on the 10,000 test images after each epoch. The clock runs
-from before ``load_data()`` to the evaluation that reaches the target (data, model, training
-and every evaluation included). If the cap or the last epoch comes first the script says so
-and reports the best accuracy and when it was reached.
+The recipe: ``st.models`` ``--model``, by default LeNet-5 with batch norm after each
+convolution (plain LeNet-5 stalls near 99.2% after 7 epochs; with batch norm it passes 99.2%
+in 4 on seeds 0, 1 and 2: 99.39%, 99.30%, 99.29%). Adam under a OneCycleLR schedule laid out
+over ``--epochs`` epochs (max lr ``--lr``, per batch), shuffled batches of ``--batch`` from
+``st.datasets.mnist.load_data()`` scaled to [0, 1]; test accuracy on the 10,000 test images
+after each epoch. The clock runs from before ``load_data()`` to the evaluation that reaches
+the target (data, model, training and every evaluation included). If the cap or the last
+epoch comes first the script says so and reports the best accuracy and when it was reached.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=0.992)
     parser.add_argument("--cap", type=float, default=120.0, help="seconds of wall time")
     parser.add_argument("--model", default="lenet5")
-    parser.add_argument("--batch-norm", action="store_true", help="LeNet-5 with batch norm")
-    parser.add_argument("--epochs", type=int, default=7, help="length of the lr schedule")
-    parser.add_argument("--lr", type=float, default=5e-3)
+    parser.add_argument("--batch-norm", action=argparse.BooleanOptionalAction, default=True,
+                        help="LeNet-5 with batch norm (the default recipe)")  # fmt: skip
+    parser.add_argument("--epochs", type=int, default=4, help="length of the lr schedule")
+    parser.add_argument("--lr", type=float, default=2e-2)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -42,7 +45,8 @@ def main() -> None:
     scale = lambda a: (a.reshape(-1, 1, 28, 28) / np.float32(255)).astype(np.float32)  # noqa: E731
     x, x_test = scale(x), scale(x_test)
     st.manual_seed(args.seed)
-    model = st.models.get(args.model, **({"batch_norm": True} if args.batch_norm else {}))
+    kwargs = {"batch_norm": True} if args.batch_norm and args.model == "lenet5" else {}
+    model = st.models.get(args.model, **kwargs)
     loader = st.data.DataLoader(st.data.ArrayDataset(x, y), batch_size=args.batch,
                                 shuffle=True, seed=args.seed)  # fmt: skip
     opt = st.optim.Adam(model.parameters(), lr=args.lr)
