@@ -204,3 +204,9 @@ def test_second_backward_with_retained_graph_adds_the_same_gradient(rng, kind):
     first = module.weight_hh_l0.grad.data.copy()
     loss.backward()  # backward must not have overwritten what it saved
     np.testing.assert_allclose(module.weight_hh_l0.grad.data, 2 * first, rtol=1e-12)
+
+
+def test_integer_inputs_are_rejected_by_name():
+    arrays = [st.zeros(*s, dtype=np.int64) for s in [(3, 2, 3), (2, 2), (2, 2), (8, 3), (8, 2)]]
+    with pytest.raises(TypeError, match=r"LSTMSequence\(inputs.*must be floating point"):
+        LSTMSequence.apply(*arrays)

@@ -32,17 +32,20 @@ def _once_differentiable(op: str) -> None:
 
 
 def _check_shapes(
-    op: str, gates: int, x: Any, states: dict[str, Any], w_ih: Any, w_hh: Any, biases: tuple
+    gates: int, x: Any, states: dict[str, Any], w_ih: Any, w_hh: Any, biases: tuple
 ) -> None:
-    """Shapes of a fused layer's inputs: x (T, N, D), states (N, H), weights (gates H, ...)."""
+    """Shapes of a fused layer's inputs: x (T, N, D), states (N, H), weights (gates H, ...).
+
+    ``Function.apply`` prefixes the message with the op's name and every input's shape.
+    """
     if x.ndim != 3:
-        raise ValueError(f"{op}: x must be time-major (T, N, D), got shape {x.shape}")
+        raise ValueError(f"x must be time-major (T, N, D), got shape {x.shape}")
     _, n, d = x.shape
     h = w_hh.shape[0] // gates if w_hh.ndim == 2 else 0
     if w_hh.ndim != 2 or w_hh.shape != (gates * h, h) or h == 0:
-        raise ValueError(f"{op}: weight_hh must have shape ({gates} H, H), got {w_hh.shape}")
+        raise ValueError(f"weight_hh must have shape ({gates} H, H), got {w_hh.shape}")
     if len(biases) not in (0, 2):
-        raise ValueError(f"{op}: pass both biases (b_ih, b_hh) or neither, got {len(biases)}")
+        raise ValueError(f"pass both biases (b_ih, b_hh) or neither, got {len(biases)}")
     expected = {"weight_ih": ((gates * h, d), w_ih)}
     expected.update({name: ((n, h), a) for name, a in states.items()})
     for name, b in zip(("bias_ih", "bias_hh"), biases, strict=False):
@@ -50,15 +53,15 @@ def _check_shapes(
     for name, (shape, a) in expected.items():
         if a.shape != shape:
             raise ValueError(
-                f"{op}: with x {x.shape} (T, N, D) and weight_hh {w_hh.shape} (H = {h}), "
+                f"with x {x.shape} (T, N, D) and weight_hh {w_hh.shape} (H = {h}), "
                 f"{name} must have shape {shape}, got {a.shape}"
             )
 
 
-def _common_dtype(op: str, xp: Any, *arrays: Any) -> Any:
+def _common_dtype(xp: Any, *arrays: Any) -> Any:
     dtype = xp.result_type(*arrays)
     if dtype.kind != "f":
-        raise TypeError(f"{op}: inputs must be floating point, got {dtype}")
+        raise TypeError(f"inputs must be floating point, got {dtype}")
     return dtype
 
 
@@ -103,10 +106,9 @@ class LSTMSequence(Function):
     """
 
     def forward(self, x, h0, c0, w_ih, w_hh, *biases):
-        op = type(self).__name__
-        _check_shapes(op, 4, x, {"h0": h0, "c0": c0}, w_ih, w_hh, biases)
+        _check_shapes(4, x, {"h0": h0, "c0": c0}, w_ih, w_hh, biases)
         xp = array_module(x, w_hh)
-        dtype = _common_dtype(op, xp, x, h0, c0, w_ih, w_hh, *biases)
+        dtype = _common_dtype(xp, x, h0, c0, w_ih, w_hh, *biases)
         x, h0, c0, w_ih, w_hh = (a.astype(dtype, copy=False) for a in (x, h0, c0, w_ih, w_hh))
         t_len, n, d = x.shape
         h = w_hh.shape[1]
@@ -260,10 +262,9 @@ class GRUSequence(Function):
     """
 
     def forward(self, x, h0, w_ih, w_hh, *biases):
-        op = type(self).__name__
-        _check_shapes(op, 3, x, {"h0": h0}, w_ih, w_hh, biases)
+        _check_shapes(3, x, {"h0": h0}, w_ih, w_hh, biases)
         xp = array_module(x, w_hh)
-        dtype = _common_dtype(op, xp, x, h0, w_ih, w_hh, *biases)
+        dtype = _common_dtype(xp, x, h0, w_ih, w_hh, *biases)
         x, h0, w_ih, w_hh = (a.astype(dtype, copy=False) for a in (x, h0, w_ih, w_hh))
         t_len, n, d = x.shape
         h = w_hh.shape[1]
