@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 $(PY) -m steepest train
+	OPENBLAS_NUM_THREADS=1 $(PY) -m steepest train --config docs/recipes/mnist_lenet5_bn.toml
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadfile

@@ -223,3 +223,12 @@ def test_every_optimizer_and_scheduler(run_cli, tmp_path, flags, lr_after):
     lr = float(_rows(out / "metrics.csv")[-1]["lr"])
     if lr_after is not None:
         assert lr == pytest.approx(lr_after, rel=1e-6, abs=1e-12)
+
+
+def test_the_demo_recipe_file_is_a_valid_config(run_cli):
+    from pathlib import Path
+
+    recipe = Path(__file__).resolve().parents[2] / "docs/recipes/mnist_lenet5_bn.toml"
+    code, stdout, err = run_cli("summary", "--config", recipe)
+    assert code == 0, err
+    assert "LeNet5" in stdout and "BatchNorm2d" in stdout and "61,728" in stdout

@@ -36,6 +36,9 @@ PRESETS = [
     # 156 + 2,416 + 48,120 + 10,164 + 850
     ("lenet5", {"in_channels": 1, "num_classes": 10, "image_size": 28}, images(2, 1, 28),
      (2, 10), 61706),
+    # batch norm: the convolutions lose their biases (6 + 16), each BatchNorm2d(c) has 2 c
+    ("lenet5", {"in_channels": 1, "num_classes": 10, "image_size": 28, "batch_norm": True},
+     images(4, 1, 28), (4, 10), 61706 - 6 - 16 + 2 * 6 + 2 * 16),
     # 32x32 input, 3 channels: conv1 has 3 * 25 * 6 + 6 = 456 parameters instead of 156
     ("lenet5", {"in_channels": 3, "num_classes": 4, "image_size": 32, "pool": "avg"},
      images(2, 3, 32), (2, 4), 456 + 2416 + 48120 + 10164 + 85 * 4),
