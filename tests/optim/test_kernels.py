@@ -1,8 +1,8 @@
-"""Fused update loops (steepest.optim.kernels): the same bits as the ufunc rules they replace."""
+"""Fused update loops (steepest.optim.kernels, C): the same bits as the ufunc rules they replace."""
 
 from __future__ import annotations
 
-import sys
+import subprocess
 
 import numpy as np
 import pytest
@@ -14,9 +14,22 @@ from steepest.optim import kernels
 @pytest.fixture
 def fused_state():
     """Restore the module's switches after a test flips them."""
-    saved = kernels._enabled, kernels._kernels, kernels._import_failed
+    saved = kernels._enabled, kernels._kernels, kernels._tried, kernels._status
     yield
-    kernels._enabled, kernels._kernels, kernels._import_failed = saved
+    kernels._enabled, kernels._kernels, kernels._tried, kernels._status = saved
+
+
+def fresh(monkeypatch, tmp_path, cc: str | None = None) -> None:
+    """Forget the loaded library; build into an empty cache under tmp_path (with ``cc``)."""
+    monkeypatch.setenv("STEEPEST_CACHE", str(tmp_path))
+    if cc is not None:
+        monkeypatch.setenv("CC", cc)
+    kernels._kernels, kernels._tried, kernels._status = None, False, "fused loops: not built yet"
+
+
+def needs_compiler() -> None:
+    if not kernels.is_enabled():
+        pytest.skip(f"no fused loops on this machine: {kernels.status()}")
 
 
 def train(opt_factory, dtype, fused: bool, steps: int = 25, big: bool = False):
@@ -53,8 +66,7 @@ OPTIMIZERS = {
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_fused_rule_is_bit_identical_to_ufunc_rule(name, dtype, fused_state):
-    pytest.importorskip("numba")
-    assert kernels.is_enabled()
+    needs_compiler()
     fused = train(OPTIMIZERS[name], dtype, fused=True)
     plain = train(OPTIMIZERS[name], dtype, fused=False)
     for a, b in zip(fused, plain, strict=True):
@@ -62,7 +74,7 @@ def test_fused_rule_is_bit_identical_to_ufunc_rule(name, dtype, fused_state):
 
 
 def test_fused_rule_on_threads_matches_one_thread(fused_state):
-    pytest.importorskip("numba")
+    needs_compiler()
     threads = st.optim.parallel.get_num_threads()
     try:
         st.optim.parallel.set_num_threads(2)
@@ -75,40 +87,56 @@ def test_fused_rule_on_threads_matches_one_thread(fused_state):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("nesterov", [False, True])
-def test_python_loops_match_the_ufunc_rules(nesterov):
-    """The loops themselves (run as plain Python, no numba) compute what the rules compute."""
-    rng = np.random.default_rng(0)
-    n = 50
-    p, d, m, v = (rng.normal(size=n).astype(np.float32) for _ in range(4))
-    v = np.abs(v)
-    b1, b2, bc2, eps, step = 0.9, 0.999, 0.3, 1e-8, 0.01
-    expect = p.copy(), m.copy(), v.copy()
-    pe, me, ve = expect
-    me += (d - me) * np.float32(1 - b1)
-    ve *= np.float32(b2)
-    ve += d * d * np.float32(1 - b2)
-    pe -= me / (np.sqrt(ve) / np.float32(bc2) + np.float32(eps)) * np.float32(step)
-    s = np.float32
-    kernels.adam(p, d, m, v, s(1 - b1), s(b2), s(1 - b2), s(bc2), s(eps), s(step))
-    for got, want in zip((p, m, v), expect, strict=True):
-        np.testing.assert_allclose(got, want, rtol=1e-6)
-
-    p, d, buf = (rng.normal(size=n) for _ in range(3))
-    pe, be = p.copy(), buf * 0.9 + d
-    pe -= ((be * 0.9 + d) if nesterov else be) * 0.1
-    kernels.sgd_momentum(p, d, buf, 0.9, 0.1, nesterov)
-    np.testing.assert_allclose(buf, be, rtol=1e-12)
-    np.testing.assert_allclose(p, pe, rtol=1e-12)
-
-
-def test_without_numba_the_ufunc_rules_run(monkeypatch, fused_state):
-    monkeypatch.setitem(sys.modules, "numba", None)  # import numba now raises ImportError
-    kernels._kernels, kernels._import_failed = None, False
+def test_without_a_compiler_the_ufunc_rules_run(monkeypatch, tmp_path, fused_state):
+    fresh(monkeypatch, tmp_path, cc=str(tmp_path / "no-such-compiler"))
     assert not kernels.is_enabled()
+    assert kernels.status().startswith("ufunc rules: no fused loops (FileNotFoundError")
     assert kernels.get("adam", np.zeros(3, np.float32)) is None
     params = train(OPTIMIZERS["adam"], np.float64, fused=True, steps=3)
     assert all(np.isfinite(p).all() for p in params)
+
+
+def test_a_failed_compile_is_reported_and_the_ufunc_rules_run(monkeypatch, tmp_path, fused_state):
+    fake = tmp_path / "cc"
+    fake.write_text("#!/bin/sh\necho 'kernels.c: broken compiler' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    fresh(monkeypatch, tmp_path, cc=str(fake))
+    assert not kernels.is_enabled()
+    assert "compiling kernels.c failed: kernels.c: broken compiler" in kernels.status()
+
+
+def test_the_build_is_cached_and_reused(monkeypatch, tmp_path, fused_state):
+    needs_compiler()
+    fresh(monkeypatch, tmp_path)
+    assert kernels.is_enabled()
+    (built,) = (tmp_path / "kernels").glob("kernels-*.so")
+    assert str(built) in kernels.status()
+
+    def no_compiler(*args, **kwargs):
+        raise AssertionError("compiled again although the cache holds the library")
+
+    monkeypatch.setattr(subprocess, "run", no_compiler)
+    fresh(monkeypatch, tmp_path)
+    assert kernels.is_enabled() and str(built) in kernels.status()
+
+
+def test_an_unwritable_cache_still_gives_fused_loops(monkeypatch, tmp_path, fused_state):
+    needs_compiler()
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache directory should be")
+    fresh(monkeypatch, blocker)  # STEEPEST_CACHE is a file: the kernels directory cannot exist
+    assert kernels.is_enabled()
+    assert "fused loops:" in kernels.status()
+    assert train(OPTIMIZERS["adam"], np.float32, fused=True, steps=2)
+
+
+def test_arrays_that_do_not_fit_are_refused(fused_state):
+    needs_compiler()
+    adam = kernels.get("adam", np.zeros(4, np.float32))
+    a, b = np.zeros(4, np.float32), np.zeros(8, np.float32)[::2]
+    s = np.float32(0.5)
+    with pytest.raises(ValueError, match=r"kernels\.adam: needs contiguous 1-D arrays"):
+        adam(a, b, a.copy(), a.copy(), s, s, s, s, s, s)
 
 
 def test_loops_only_for_float32_and_float64_numpy_arrays(fused_state):
@@ -117,6 +145,7 @@ def test_loops_only_for_float32_and_float64_numpy_arrays(fused_state):
     kernels.set_enabled(False)
     assert kernels.get("adam", np.zeros(3, np.float32)) is None
     assert not kernels.is_enabled()
+    assert "disabled" in kernels.status()
 
 
 def test_set_enabled_takes_a_bool(fused_state):
