@@ -719,3 +719,28 @@ CASES += [
         ],
     ),
 ]
+
+
+def _linear_ref(x, w, b=None):
+    y = x @ w.T
+    return y if b is None else y + b
+
+
+CASES += [
+    Case(
+        "linear",
+        st.linear,
+        _linear_ref,
+        [
+            Sample((_draw((4, 3), -1, 1), _draw((2, 3), -1, 1), _draw((2,), -1, 1)), label="bias"),
+            Sample((_draw((4, 3), -1, 1), _draw((5, 3), -1, 1)), label="no bias"),
+            Sample((_draw((3,), -1, 1), _draw((2, 3), -1, 1), _draw((2,), -1, 1)), label="1-D x"),
+            Sample(
+                (_draw((2, 3, 4), -1, 1), _draw((2, 4), -1, 1), _draw((2,), -1, 1)),
+                label="leading dims",
+            ),
+            Sample((_noncontiguous(-1, 1), _draw((2, 4), -1, 1), _draw((2,), -1, 1)), label="view"),
+            Sample((_draw((0, 3), -1, 1), _draw((2, 3), -1, 1), _draw((2,), -1, 1)), label="empty"),
+        ],
+    ),
+]

@@ -30,7 +30,7 @@ from .elementwise import (
     where,
 )
 from .layers import dropout, embedding
-from .linalg import matmul
+from .linalg import linear, matmul
 from .loss import binary_cross_entropy_with_logits, cross_entropy
 from .normalization import batch_norm
 from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
@@ -89,6 +89,7 @@ __all__ = [
     "index_add",
     "le",
     "leaky_relu",
+    "linear",
     "log",
     "log_softmax",
     "logsumexp",

@@ -6,7 +6,8 @@ from typing import Any
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .shape import reshape, swapaxes
+from .reduce import sum
+from .shape import reshape, swapaxes, transpose
 
 
 class MatMul(Function):
@@ -41,3 +42,50 @@ def matmul(a: Any, b: Any) -> Tensor:
     if b.ndim == 1:
         shape = shape[:-1]
     return reshape(out, shape)
+
+
+class Linear(Function):
+    """``y = x W^T + b`` for x (N, in), W (out, in), b (out,): one node for a whole layer.
+
+    Derivative rule, with g = dL/dy (N, out): ``dx = g W``, ``dW = g^T x``, ``db = sum_n g``.
+    ``g^T x`` comes out in W's own (out, in) layout, so it adds into ``W.grad`` contiguously.
+    """
+
+    def forward(self, x, weight, bias=None):
+        y = x @ weight.T  # BLAS reads the transposed operand in place: no copy
+        if bias is not None:
+            y += bias  # into the fresh product: no second (N, out) array
+        return y
+
+    def backward(self, out, g):
+        x, w = self.parents[0], self.parents[1]
+        gx = g @ w if x.requires_grad else None
+        gw = transpose(g) @ x if w.requires_grad else None
+        if len(self.parents) == 2:
+            return gx, gw
+        return gx, gw, sum(g, 0) if self.parents[2].requires_grad else None
+
+
+def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
+    """``x W^T + b`` for W (out, in), as ``torch.nn.functional.linear``; x (..., in).
+
+    >>> w = st.randn(3, 4, requires_grad=True)
+    >>> st.linear(st.randn(2, 4), w, st.zeros(3)).shape
+    (2, 3)
+    """
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    weight = weight if isinstance(weight, Tensor) else Tensor(weight)
+    if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: input's last dimension must match weight (out, in) = {weight.shape}, "
+            f"got input shape {x.shape}"
+        )
+    if bias is not None:
+        bias = bias if isinstance(bias, Tensor) else Tensor(bias)
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    if x.ndim == 2:
+        return Linear.apply(x, weight, *(() if bias is None else (bias,)))
+    flat = reshape(x, (-1, x.shape[-1]))  # one GEMM, not a broadcast one per leading index
+    out = Linear.apply(flat, weight, *(() if bias is None else (bias,)))
+    return reshape(out, (*x.shape[:-1], weight.shape[0]))
