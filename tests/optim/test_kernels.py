@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -103,6 +104,30 @@ def test_a_failed_compile_is_reported_and_the_ufunc_rules_run(monkeypatch, tmp_p
     fresh(monkeypatch, tmp_path, cc=str(fake))
     assert not kernels.is_enabled()
     assert "compiling kernels.c failed: kernels.c: broken compiler" in kernels.status()
+
+
+def test_a_compiler_without_march_native_still_builds(monkeypatch, tmp_path, fused_state):
+    needs_compiler()
+    fake = tmp_path / "cc"
+    fake.write_text(
+        '#!/bin/sh\nfor a in "$@"; do [ "$a" = -march=native ] && exit 1; done\nexec cc "$@"\n'
+    )
+    fake.chmod(0o755)
+    fresh(monkeypatch, tmp_path, cc=str(fake))
+    assert kernels.is_enabled(), kernels.status()
+    fused = train(OPTIMIZERS["adam"], np.float32, fused=True, steps=5)
+    plain = train(OPTIMIZERS["adam"], np.float32, fused=False, steps=5)
+    for a, b in zip(fused, plain, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_threads_asking_at_once_build_once(monkeypatch, tmp_path, fused_state):
+    needs_compiler()
+    fresh(monkeypatch, tmp_path)
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda _: kernels.get("adam", np.zeros(2, np.float32)), range(8)))
+    assert all(g is got[0] and g is not None for g in got)
+    assert len(list((tmp_path / "kernels").glob("kernels-*.so"))) == 1
 
 
 def test_the_build_is_cached_and_reused(monkeypatch, tmp_path, fused_state):

@@ -30,6 +30,7 @@ import os
 import platform
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ FLAGS = ("-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off", "-share
 _enabled = os.environ.get("STEEPEST_FUSED", "1") != "0"
 _kernels: dict[str, Callable[..., None]] | None = None  # built on first use
 _tried = False
+_lock = threading.Lock()  # the optimizer's worker threads may ask for the loops at once
 _status = "fused loops: not built yet"
 _DTYPES = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
 
@@ -104,10 +106,12 @@ def _library() -> ctypes.CDLL:
         return ctypes.CDLL(str(target))
     with tempfile.TemporaryDirectory() as tmp:
         built = Path(tmp) / "kernels.so"
-        subprocess.run(
-            [compiler, *FLAGS, "-o", str(built), str(SOURCE)],
-            check=True, capture_output=True, timeout=120,
-        )  # fmt: skip
+        command = [compiler, *FLAGS, "-o", str(built), str(SOURCE)]
+        try:
+            subprocess.run(command, check=True, capture_output=True, timeout=120)
+        except subprocess.CalledProcessError:  # a compiler without -march=native: baseline
+            command.remove("-march=native")
+            subprocess.run(command, check=True, capture_output=True, timeout=120)
         try:
             atomic_write_bytes(target, built.read_bytes())
         except OSError:  # no writable cache: this process uses the build in the temp dir
@@ -120,17 +124,25 @@ def _load() -> dict[str, Callable[..., None]] | None:
     global _kernels, _status, _tried
     if _tried:
         return _kernels
-    _tried = True
+    with _lock:
+        if not _tried:
+            _kernels, _status = _build_and_load()
+            _tried = True
+    return _kernels
+
+
+def _build_and_load() -> tuple[dict[str, Callable[..., None]] | None, str]:
+    kernels = None
     try:
         lib = _library()
     except subprocess.CalledProcessError as e:
-        _status = f"ufunc rules: compiling {SOURCE.name} failed: {e.stderr.decode()[-300:]}"
+        status = f"ufunc rules: compiling {SOURCE.name} failed: {e.stderr.decode()[-300:]}"
     except (OSError, subprocess.SubprocessError) as e:  # no compiler, noexec cache, timeout
-        _status = f"ufunc rules: no fused loops ({type(e).__name__}: {e})"
+        status = f"ufunc rules: no fused loops ({type(e).__name__}: {e})"
     else:
-        _kernels = {"adam": _adam(lib), "sgd_momentum": _sgd_momentum(lib)}
-        _status = f"fused loops: {lib._name}"
-    return _kernels
+        kernels = {"adam": _adam(lib), "sgd_momentum": _sgd_momentum(lib)}
+        status = f"fused loops: {lib._name}"
+    return kernels, status
 
 
 # ----- typed entry points: arrays in, pointers out ------------------------------------------
