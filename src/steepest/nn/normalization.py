@@ -80,7 +80,7 @@ class _BatchNorm(Module):
                 f"{' or '.join(map(str, self._input_ndims))} dimensions and {self.num_features} "
                 f"channels on axis 1, got shape {x.shape}"
             )
-        if not (self.training or not self.track_running_stats):  # evaluation: running stats
+        if not self.training and self.track_running_stats:  # evaluation: the running statistics
             return ops.batch_norm(
                 x, self.running_mean, self.running_var, self.weight, self.bias, eps=self.eps
             )

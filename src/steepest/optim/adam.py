@@ -71,7 +71,7 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         xp, d, m, v = c.xp, c.d, c.state["exp_avg"], c.state["exp_avg_sq"]
         fused = None if group["amsgrad"] else kernels.get("adam", c.p)
-        if fused is not None:  # the lines below in one compiled pass (kernels.py)
+        if fused is not None:  # the lines below in one compiled pass (kernels.c)
             s = c.p.dtype.type  # scalars rounded to the dtype first, as NumPy does
             fused(c.p, d, m, v, s(1.0 - beta1), s(beta2), s(1.0 - beta2), s(bc2_sqrt),
                   s(group["eps"]), s(step_size))  # fmt: skip

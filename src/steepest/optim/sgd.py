@@ -72,7 +72,7 @@ class SGD(Optimizer):
         lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
         xp, d = c.xp, c.d
         fused = kernels.get("sgd_momentum", c.p) if mu != 0 and tau == 0 and not first else None
-        if fused is not None:  # the lines below in one compiled pass (kernels.py)
+        if fused is not None:  # the lines below in one compiled pass (kernels.c)
             s = c.p.dtype.type  # scalars rounded to the dtype first, as NumPy does
             fused(c.p, d, c.slot("momentum_buffer"), s(mu), s(lr), group["nesterov"])
             return
