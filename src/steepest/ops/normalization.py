@@ -100,9 +100,11 @@ def batch_norm(
         raise ValueError(f"batch_norm: input needs shape (N, C, ...), got {x.shape}")
     c = x.shape[1]
     xp = array_module(x.data)
-    one = lambda v: Tensor._from_op(xp.full(c, v, dtype=x.dtype), False)  # noqa: E731
-    weight = one(1.0) if weight is None else weight
-    bias = one(0.0) if bias is None else bias
+    as_tensor = lambda t, fill: (  # noqa: E731
+        Tensor._from_op(xp.full(c, fill, dtype=x.dtype), False) if t is None
+        else t if isinstance(t, Tensor) else Tensor(t)
+    )  # fmt: skip
+    weight, bias = as_tensor(weight, 1.0), as_tensor(bias, 0.0)
     for name, t in (("weight", weight), ("bias", bias)):
         if tuple(t.shape) != (c,):
             raise ValueError(f"batch_norm: {name} must have shape ({c},), got {tuple(t.shape)}")
