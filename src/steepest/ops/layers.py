@@ -1,4 +1,4 @@
-"""Layer primitives composed from other ops (no rules of their own): dropout, embedding."""
+"""Layer primitives: dropout (composed from other ops) and embedding (a gather with a rule)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import Function, IndexedGrad, is_grad_enabled
 from ..backend import array_module
 from ..random import Generator, generator_or_default
 from ..tensor import Tensor
-from .shape import getitem
+from .shape import getitem, index_add
 
 
 def dropout(
@@ -34,17 +35,48 @@ def dropout(
     return x * mask
 
 
-def embedding(weight: Any, indices: Any) -> Tensor:
+class Embedding(Function):
+    """``weight[indices]``: the rows picked by integer ids. The gradient adds into the rows that
+    were picked, once per occurrence, except the row ``padding_idx``, which gets none (so it
+    keeps its value, zero at initialization, as PyTorch's padding row does)."""
+
+    def forward(self, weight, indices=None, padding_idx=None):
+        self.indices, self.padding_idx = indices, padding_idx
+        return weight[indices]
+
+    def backward(self, out, g):
+        idx = self.indices
+        if self.padding_idx is not None:
+            keep = idx != self.padding_idx
+            idx, g = idx[keep], getitem(g, keep)
+        if not is_grad_enabled():  # a plain backward: the engine scatters into one buffer
+            return IndexedGrad(g.data, idx)
+        return index_add(g, idx, self.parents[0].shape)
+
+
+def embedding(weight: Any, indices: Any, padding_idx: int | None = None) -> Tensor:
     """Rows of ``weight`` (num_embeddings, dim) picked by integer ``indices`` of any shape.
 
-    The gradient adds up into the rows that were picked, once per occurrence.
+    The gradient adds up into the rows that were picked, once per occurrence; with
+    ``padding_idx`` (negative counts from the end), that row gets no gradient.
+
+    >>> w = st.randn(10, 4, requires_grad=True)
+    >>> st.embedding(w, [[0, 3, 3]], padding_idx=0).shape
+    (1, 3, 4)
     """
     w = weight if isinstance(weight, Tensor) else Tensor(weight)
     idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got {idx.dtype}")
-    if idx.size and (idx.min() < 0 or idx.max() >= w.shape[0]):
-        raise IndexError(
-            f"embedding: indices must lie in [0, {w.shape[0]}), got [{idx.min()}, {idx.max()}]"
-        )
-    return getitem(w, idx)
+    if w.ndim != 2:
+        raise ValueError(f"embedding: weight must be (num_embeddings, dim), got shape {w.shape}")
+    n = w.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError(f"embedding: indices must lie in [0, {n}), got [{idx.min()}, {idx.max()}]")
+    if padding_idx is not None:
+        if isinstance(padding_idx, bool) or not isinstance(padding_idx, int | np.integer):
+            raise TypeError(f"embedding: padding_idx must be an int, got {padding_idx!r}")
+        if not -n <= padding_idx < n:
+            raise ValueError(f"embedding: padding_idx must lie in [-{n}, {n}), got {padding_idx}")
+        padding_idx = int(padding_idx) % n
+    return Embedding.apply(w, indices=idx, padding_idx=padding_idx)
