@@ -1,6 +1,7 @@
 """`steepest train / resume / eval / summary / lr-find / datasets` end to end on tiny data."""
 
 import csv
+import re
 import tomllib
 
 import numpy as np
@@ -232,3 +233,27 @@ def test_the_demo_recipe_file_is_a_valid_config(run_cli):
     code, stdout, err = run_cli("summary", "--config", recipe)
     assert code == 0, err
     assert "LeNet5" in stdout and "BatchNorm2d" in stdout and "61,728" in stdout
+
+
+def test_betas_reach_the_optimizer_and_the_saved_config(run_cli, tmp_path):
+    out = tmp_path / "run"
+    code, _, err = run_cli("train", *SPIRALS, "--epochs", "1", "--optimizer", "adam",
+                           "--betas", "0.5", "0.99", "--quiet", "--out", out)  # fmt: skip
+    assert code == 0, err
+    assert tomllib.loads((out / "config.toml").read_text())["betas"] == [0.5, 0.99]
+    state = load_checkpoint(out / "checkpoints/last.safetensors")
+    assert state["optimizer"]["param_groups"][0]["betas"] == [0.5, 0.99]
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--optimizer", "sgd", "--betas", "0.5", "0.9"], "--betas applies to adam, adamw"),
+        (["--betas", "1.0", "0.9"], r"--betas must be two numbers in \[0, 1\)"),
+    ],
+)
+def test_bad_betas_are_usage_errors(run_cli, tmp_path, flags, message):
+    code, _, err = run_cli("train", *SPIRALS, *flags, "--quiet", "--out", tmp_path / "run")
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert re.search(message, err), err

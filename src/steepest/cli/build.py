@@ -71,6 +71,8 @@ def build_optimizer(cfg: TrainConfig, model: Any) -> Any:
         kwargs["weight_decay"] = cfg.weight_decay
     if cfg.clip_grad is not None:
         kwargs["transforms"] = [optim.ClipGradNorm(cfg.clip_grad)]
+    if cfg.betas is not None:
+        kwargs["betas"] = tuple(cfg.betas)
     try:
         return classes[cfg.optimizer](model.parameters(), **kwargs)
     except ValueError as exc:

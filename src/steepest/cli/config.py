@@ -28,6 +28,7 @@ OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "
 # A learning rate that works for each optimizer out of the box (used when --lr is not given).
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01, "rmsprop": 1e-3,
               "adadelta": 1.0, "adam": 1e-3, "adamw": 1e-3, "nadam": 2e-3, "lion": 1e-4}
+BETA_OPTIMIZERS = ("adam", "adamw", "nadam", "lion")  # the ones that take betas
 SCHEDULERS = ("none", "step", "cosine", "onecycle", "exponential", "plateau")
 
 
@@ -53,6 +54,7 @@ class TrainConfig:
     maxlen: int = 200  # text datasets: pad or cut every review to this many tokens
     patience: int | None = None  # early stopping on the validation loss
     clip_grad: float | None = None  # clip the global gradient norm
+    betas: list[float] | None = None  # adam, adamw, nadam, lion: None is the optimizer's default
     text: str | None = None  # language models: the text file to learn from
     seq_len: int = 128  # language models: characters per chunk (backpropagation through time)
     model_args: dict[str, Any] = field(default_factory=dict)
@@ -130,6 +132,8 @@ class TrainConfig:
             self._number("dropout", low=0.0, high=1.0)
         if self.clip_grad is not None:
             self._number("clip_grad", low=0.0, low_open=True)
+        if self.betas is not None:
+            self._betas()
         for name in ("augment", "quiet"):
             if not isinstance(getattr(self, name), bool):
                 raise UsageError(f"--{name} must be true or false, got {getattr(self, name)!r}")
@@ -149,6 +153,18 @@ class TrainConfig:
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise UsageError(f"--{name.replace('_', '-')} must be an integer >= {low}, got "
                              f"{value!r}")
+
+    def _betas(self) -> None:
+        b = self.betas
+        if self.optimizer not in BETA_OPTIMIZERS:
+            raise UsageError(f"--betas applies to {', '.join(BETA_OPTIMIZERS)}, not "
+                             f"{self.optimizer!r}")  # fmt: skip
+        numbers = isinstance(b, list | tuple) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in b
+        )
+        if not numbers or len(b) != 2 or not all(0.0 <= v < 1.0 for v in b):
+            raise UsageError(f"--betas must be two numbers in [0, 1), e.g. 0.5 0.999, got {b!r}")
+        self.betas = [float(v) for v in b]
 
     def _number(self, name: str, low: float, high: float | None = None,
                 low_open: bool = False) -> None:
