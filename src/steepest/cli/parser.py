@@ -78,7 +78,7 @@ def _recipe_flags(p: argparse.ArgumentParser, training: bool = True) -> None:
                    help="clip the global gradient norm")
     p.add_argument("--betas", type=float, nargs=2, default=S, metavar=("B1", "B2"),
                    help="adam, adamw, nadam, lion: the moment decay rates (default 0.9 0.999; "
-                        "GANs train better with 0.5 0.999)")  # fmt: skip
+                        "DCGAN used 0.5 0.999)")  # fmt: skip
     p.add_argument("--out", default=S, metavar="DIR",
                    help="run directory (default runs/DATASET-MODEL-TIME)")
     p.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=S,
