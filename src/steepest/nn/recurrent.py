@@ -11,6 +11,11 @@ Parameters are named and shaped as in PyTorch (``weight_ih_l0`` of shape
 (gates * hidden, input), ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``, then
 ``..._l1``), with the gates stacked in PyTorch's order (GRU: r, z, n; LSTM: i, f,
 g, o), so state dicts match.
+
+``bidirectional=True`` adds a reverse direction per layer (``weight_ih_l0_reverse``, ...):
+the same layer code runs on ``x[::-1]`` (a GetItem, so gradients flow) and its output is
+flipped back, ``out_t = [h_t^fwd, h_t^rev]`` of width 2H; layers l > 0 read those 2H
+features, and states stack as (num_layers * 2, N, H): l0 forward, l0 reverse, l1 forward...
 """
 
 from __future__ import annotations
@@ -72,6 +77,8 @@ class _RecurrentBase(Module):
         dropout: float = 0.0,
         dtype: Any = None,
         generator: Generator | None = None,
+        *,
+        bidirectional: bool = False,
     ) -> None:
         super().__init__()
         name = type(self).__name__
@@ -84,15 +91,26 @@ class _RecurrentBase(Module):
             raise ValueError(f"{name}: dropout must be in [0, 1), got {dropout}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, dropout
+        self.bidirectional = bool(bidirectional)
         rows = self._gates * hidden_size
-        for layer in range(num_layers):
-            cols = input_size if layer == 0 else hidden_size
-            setattr(self, f"weight_ih_l{layer}", empty_parameter((rows, cols), dtype))
-            setattr(self, f"weight_hh_l{layer}", empty_parameter((rows, hidden_size), dtype))
-            if bias:
-                setattr(self, f"bias_ih_l{layer}", empty_parameter((rows,), dtype))
-                setattr(self, f"bias_hh_l{layer}", empty_parameter((rows,), dtype))
+        for layer in range(num_layers):  # PyTorch's order: l0, l0_reverse, l1, ...
+            cols = input_size if layer == 0 else self._directions * hidden_size
+            for sfx in self._suffixes():
+                setattr(self, f"weight_ih_l{layer}{sfx}", empty_parameter((rows, cols), dtype))
+                setattr(
+                    self, f"weight_hh_l{layer}{sfx}", empty_parameter((rows, hidden_size), dtype)
+                )
+                if bias:
+                    setattr(self, f"bias_ih_l{layer}{sfx}", empty_parameter((rows,), dtype))
+                    setattr(self, f"bias_hh_l{layer}{sfx}", empty_parameter((rows,), dtype))
         self.reset_parameters(generator)
+
+    @property
+    def _directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def _suffixes(self) -> tuple[str, ...]:
+        return ("", "_reverse") if self.bidirectional else ("",)
 
     def reset_parameters(self, generator: Generator | None = None) -> None:
         """Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) (PyTorch's)."""
@@ -100,8 +118,10 @@ class _RecurrentBase(Module):
         for p in self.parameters():
             init.uniform(p, -bound, bound, generator)
 
-    def _layer_params(self, layer: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        get = lambda kind: getattr(self, f"{kind}_l{layer}", None)  # noqa: E731
+    def _layer_params(
+        self, layer: int, suffix: str = ""
+    ) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        get = lambda kind: getattr(self, f"{kind}_l{layer}{suffix}", None)  # noqa: E731
         return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
 
     def _prepare(self, x: Tensor) -> tuple[Tensor, bool]:
@@ -121,44 +141,51 @@ class _RecurrentBase(Module):
         return x, unbatched
 
     def _initial(self, state: Tensor | None, batch: int, dtype: Any, unbatched: bool) -> Tensor:
-        expected = (
-            (self.num_layers, self.hidden_size)
-            if unbatched
-            else (self.num_layers, batch, self.hidden_size)
-        )
+        stacked = self.num_layers * self._directions
+        expected = (stacked, self.hidden_size) if unbatched else (stacked, batch, self.hidden_size)
         if state is None:
-            return zeros(self.num_layers, batch, self.hidden_size, dtype=dtype)
+            return zeros(stacked, batch, self.hidden_size, dtype=dtype)
         if state.shape != expected:
+            layers = "num_layers * 2" if self.bidirectional else "num_layers"
             raise ValueError(
                 f"{type(self).__name__}: initial state must have shape {expected} "
-                f"(num_layers, batch, hidden_size), got {state.shape}"
+                f"({layers}, batch, hidden_size), got {state.shape}"
             )
         return state.unsqueeze(1) if unbatched else state
 
     def _run(self, x: Tensor, initial: list[Any], step: Any) -> tuple[Tensor, list[Any]]:
-        """Run every layer over time; ``initial[l]`` is layer l's state, ``step`` one cell."""
-        finals = []
-        for layer in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer_params(layer)
+        """Every layer as a per-step graph; ``step(x_t W_ih^T + b_ih, state, W_hh^T, b_hh)``."""
+
+        def layer_fn(
+            x: Tensor, state: Any, w_ih: Tensor, w_hh: Tensor, b_ih: Any, b_hh: Any
+        ) -> tuple[Tensor, Any]:
             proj = x @ w_ih.T if b_ih is None else x @ w_ih.T + b_ih  # all steps at once
             w_hh_t = w_hh.T
-            state = initial[layer]
             outputs = []
             for t in range(x.shape[0]):
                 state = step(proj[t], state, w_hh_t, b_hh)
                 outputs.append(state[0] if isinstance(state, tuple) else state)
-            finals.append(state)
-            x = ops.stack(outputs, axis=0)
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                x = ops.dropout(x, self.dropout, training=True)
-        return x, finals
+            return ops.stack(outputs, axis=0), state
 
-    def _run_fused(self, x: Tensor, initial: list[Any], layer_fn: Any) -> tuple[Tensor, list[Any]]:
-        """``_run`` with one fused node per layer: ``layer_fn(x, state, *params)`` runs it."""
+        return self._run_layers(x, initial, layer_fn)
+
+    def _run_layers(self, x: Tensor, initial: list[Any], layer_fn: Any) -> tuple[Tensor, list[Any]]:
+        """Every layer and direction: ``layer_fn(x, state, *params) -> (out, final)`` runs one.
+
+        ``initial[k]`` is the state of layer ``k // D``, direction ``k % D`` (D directions).
+        The reverse direction is the same layer run on ``x[::-1]``, its output flipped back.
+        """
         finals = []
         for layer in range(self.num_layers):
-            x, final = layer_fn(x, initial[layer], *self._layer_params(layer))
-            finals.append(final)
+            outs = []
+            for d, suffix in enumerate(self._suffixes()):
+                seq = x[::-1] if d else x
+                out, final = layer_fn(
+                    seq, initial[layer * self._directions + d], *self._layer_params(layer, suffix)
+                )
+                outs.append(out[::-1] if d else out)
+                finals.append(final)
+            x = ops.concatenate(outs, axis=2) if len(outs) > 1 else outs[0]
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = ops.dropout(x, self.dropout, training=True)
         return x, finals
@@ -178,6 +205,8 @@ class _RecurrentBase(Module):
             text += ", batch_first=True"
         if self.dropout:
             text += f", dropout={self.dropout}"
+        if self.bidirectional:
+            text += ", bidirectional=True"
         return text
 
 
@@ -206,11 +235,12 @@ class _Fusable(_RecurrentBase):
         dtype: Any = None,
         generator: Generator | None = None,
         fused: bool = True,
+        *,
+        bidirectional: bool = False,
     ) -> None:
         self.fused = bool(fused)
-        super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, dtype, generator
-        )
+        args = (input_size, hidden_size, num_layers, bias, batch_first, dropout, dtype, generator)
+        super().__init__(*args, bidirectional=bidirectional)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + ("" if self.fused else ", fused=False")
@@ -225,7 +255,7 @@ class _SingleStateRecurrent(_RecurrentBase):
     def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
         x, unbatched = self._prepare(x)
         h = self._initial(h0, x.shape[1], x.dtype, unbatched)
-        out, finals = self._run(x, [h[layer] for layer in range(self.num_layers)], self._step)
+        out, finals = self._run(x, [h[k] for k in range(h.shape[0])], self._step)
         h_n = ops.stack(finals, axis=0)
         return self._output(out, unbatched), (h_n.squeeze(1) if unbatched else h_n)
 
@@ -236,6 +266,8 @@ class RNN(_SingleStateRecurrent):
     Input (T, N, F), or (N, T, F) with ``batch_first=True``, or (T, F); ``h0`` of shape
     (num_layers, N, H), zeros by default. Returns ``(output, h_n)``: the last layer's h at
     every step, and every layer's final h. ``dropout`` applies between layers in training.
+    ``bidirectional=True`` (keyword): output (T, N, 2H), forward features first; ``h0`` and
+    ``h_n`` (num_layers * 2, N, H), ordered l0 forward, l0 reverse, l1 forward, ...
     Default init (PyTorch's): every parameter ~ U(+-1/sqrt(hidden_size)); ``dtype`` defaults
     to ``st.default_dtype()``.
 
@@ -288,7 +320,7 @@ class GRU(_Fusable, _SingleStateRecurrent):
 
     def _run(self, x: Tensor, initial: list[Any], step: Any) -> tuple[Tensor, list[Any]]:
         if self.fused:
-            return self._run_fused(x, initial, gru_layer)
+            return self._run_layers(x, initial, gru_layer)
         return super()._run(x, initial, step)
 
 
@@ -301,6 +333,7 @@ class LSTM(_Fusable, _RecurrentBase):
 
     Input as for ``RNN``; the state is ``(h0, c0)``, each (num_layers, N, H), zeros by
     default. Returns ``(output, (h_n, c_n))``. Default init: U(+-1/sqrt(hidden_size)).
+    ``bidirectional=True``: as for ``RNN``, with ``c0`` and ``c_n`` stacked like ``h0``.
 
     ``fused=True`` (default): one ``ops.recurrent.LSTMSequence`` node per layer, once
     differentiable; ``fused=False``: the per-step graph (see ``_Fusable``).
@@ -320,9 +353,9 @@ class LSTM(_Fusable, _RecurrentBase):
         h0, c0 = (None, None) if state is None else state
         h = self._initial(h0, x.shape[1], x.dtype, unbatched)
         c = self._initial(c0, x.shape[1], x.dtype, unbatched)
-        initial = [(h[k], c[k]) for k in range(self.num_layers)]
+        initial = [(h[k], c[k]) for k in range(h.shape[0])]
         if self.fused:
-            out, finals = self._run_fused(x, initial, _fused_lstm_layer)
+            out, finals = self._run_layers(x, initial, _fused_lstm_layer)
         else:
             n_h = self.hidden_size
             step = lambda x_t, s, w, b: _lstm_step(x_t, s, w, b, n_h)  # noqa: E731
