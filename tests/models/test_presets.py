@@ -58,6 +58,10 @@ PRESETS = [
     # 50 * 8 + 4 * 16 (8 + 16 + 2) + (16 + 1) 2
     ("text_lstm", {"vocab_size": 50, "embed_dim": 8, "hidden_size": 16}, tokens(3, 5, 50),
      (3, 2), 2098),
+    # bidirectional, 2 layers: 50 * 8 + 2 * 4 * 4 (8 + 4 + 2) + 2 * 4 * 4 (2 * 4 + 4 + 2)
+    # + (2 * 4 + 1) 2: layer 1 and the head read both directions
+    ("text_lstm", {"vocab_size": 50, "embed_dim": 8, "hidden_size": 4, "num_layers": 2,
+                   "bidirectional": True}, tokens(3, 5, 50), (3, 2), 1314),
     # encoder (12+1) 6 + (6+1) 3, decoder (3+1) 6 + (6+1) 12
     ("autoencoder", {"in_features": 12, "hidden": (6,), "latent": 3},
      st.Tensor(np.random.default_rng(0).random((4, 3, 2, 2), np.float32)), (4, 3, 2, 2), 207),
@@ -92,6 +96,16 @@ def test_one_sgd_step_lowers_the_loss(name, kwargs, x, shape, count):
     opt.step()
     after = _loss(name, model, x)
     assert after.item() < before.item()
+
+
+def test_bidirectional_text_lstm_head_reads_the_last_forward_and_first_reverse_state():
+    model = st.models.get("text_lstm", vocab_size=50, embed_dim=8, hidden_size=4, num_layers=2,
+                          bidirectional=True, **F64, generator=st.Generator(0))
+    ids = tokens(3, 5, 50)
+    out, _ = model.lstm(model.embedding(ids))  # (N, L, 2H): forward features, then reverse
+    features = np.concatenate([out.data[:, -1, :4], out.data[:, 0, 4:]], axis=1)
+    want = features @ model.fc.weight.data.T + model.fc.bias.data
+    np.testing.assert_allclose(model(ids).data, want, rtol=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -139,6 +139,10 @@ class LSTMClassifier(nn.Module):
     Parameters: ``V D + 4 H (D + H + 2)`` (first layer) ``+ 4 H (2 H + 2)`` per further layer
     ``+ (H + 1) C``.
 
+    ``bidirectional=True``: the head reads ``[h_T^fwd, h_1^rev]`` (2H features), the final
+    states of both directions of the last layer. Parameters: ``V D + 8 H (D + H + 2)``
+    ``+ 8 H (3 H + 2)`` per further layer ``+ (2 H + 1) C``.
+
     >>> model = st.models.LSTMClassifier(vocab_size=1000, embed_dim=16, hidden_size=32)
     >>> model(st.tensor(np.ones((4, 12), np.int64))).shape
     (4, 2)
@@ -147,7 +151,7 @@ class LSTMClassifier(nn.Module):
     def __init__(
         self, vocab_size: int = 10000, embed_dim: int = 64, hidden_size: int = 64,
         num_classes: int = 2, num_layers: int = 1, dropout: float = 0.0, dtype: Any = None,
-        generator: Generator | None = None,
+        generator: Generator | None = None, bidirectional: bool = False,
     ) -> None:
         super().__init__()
         where = "LSTMClassifier"
@@ -158,11 +162,14 @@ class LSTMClassifier(nn.Module):
                                       dtype=dtype, generator=generator)
         self.lstm = nn.LSTM(embed_dim, positive_int(hidden_size, "hidden_size", where),
                             num_layers, batch_first=True, dropout=p, dtype=dtype,
-                            generator=generator)
+                            generator=generator, bidirectional=bidirectional)
         self.dropout = nn.Dropout(p, generator=generator)
-        self.fc = nn.Linear(hidden_size, positive_int(num_classes, "num_classes", where),
+        features = 2 * hidden_size if bidirectional else hidden_size
+        self.fc = nn.Linear(features, positive_int(num_classes, "num_classes", where),
                             dtype=dtype, generator=generator)
 
     def forward(self, ids: Any) -> Tensor:
         _, (h_n, _) = self.lstm(self.embedding(_check_ids(ids, "LSTMClassifier")))
+        if self.lstm.bidirectional:  # h_n ends with the last layer's forward, then reverse
+            return self.fc(self.dropout(ops.concatenate([h_n[-2], h_n[-1]], axis=1)))
         return self.fc(self.dropout(h_n[-1]))
