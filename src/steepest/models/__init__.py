@@ -4,13 +4,13 @@
 name           model                                                            input
 =============  ===============================================================  ==========
 mlp            ``MLP``: widths, activation, dropout, batch norm configurable     features
-lenet5         ``LeNet5`` (LeCun et al., 1998); ``batch_norm=True`` adds BN       image
+lenet5         ``LeNet5`` (LeCun et al., 1998); ``batch_norm=True``             image
 mnist_cnn      ``MnistCNN``: conv32-conv64-maxpool-dropout-fc128-dropout-fc      image
 resnet         ``ResNet`` for 32x32 images, ResNet-8 by default (``blocks=1``)   image
 resnet20       ``ResNet(blocks=3)``: the paper's ResNet-20                       image
 fasttext       ``FastText``: mean of hashed n-gram embeddings, then linear       tokens
 text_cnn       ``TextCNN`` (Kim, 2014): convolutions over time, max-pooled       tokens
-text_lstm      ``LSTMClassifier``: last hidden state(s), then linear; bidirectional tokens
+text_lstm      ``LSTMClassifier``: final state(s), linear; bidirectional        tokens
 autoencoder    ``Autoencoder``: mirrored MLPs, output shaped like the input      features
 dae            ``DenoisingAutoencoder``: an autoencoder fed noisy inputs         features
 vae            ``VAE``: Gaussian latent code, Bernoulli decoder, seeded sampling features
