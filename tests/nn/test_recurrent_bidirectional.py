@@ -3,6 +3,7 @@ hand, gradchecks, fused against per-step graph, PyTorch's parameter names and st
 
 import numpy as np
 import pytest
+from _recurrent_run import run_and_collect
 
 import steepest as st
 from steepest import nn
@@ -120,23 +121,6 @@ def test_gradcheck_two_layers_with_initial_state(kind, extra, check_module, rand
     check_module(Loss(), randn64(3, 2, 2), randn64(4, 2, 2), randn64(4, 2, 2))
 
 
-def _run(module, x, state):
-    """Outputs and every gradient after one backward of a loss that uses all the outputs."""
-    x = st.Tensor(x.copy(), requires_grad=True)
-    lstm = isinstance(module, nn.LSTM)
-    if state is not None:
-        state = [st.Tensor(s.copy(), requires_grad=True) for s in state]
-    out, final = module(x, None if state is None else tuple(state) if lstm else state[0])
-    h_n, c_n = final if lstm else (final, final)
-    weights = np.linspace(-1, 1, out.size).reshape(out.shape)
-    loss = (out * st.Tensor(weights)).sum() + (h_n * h_n).sum() + (c_n * c_n * c_n).sum()
-    loss.backward()
-    results = {"out": out.data, "h_n": h_n.data, "c_n": c_n.data, "x.grad": x.grad.data}
-    results.update({f"state{i}.grad": s.grad.data for i, s in enumerate(state or [])})
-    results.update({f"{k}.grad": p.grad.data for k, p in module.named_parameters()})
-    return results
-
-
 @pytest.mark.parametrize("kind", ["gru", "lstm"])
 @pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("with_state", [False, True])
@@ -148,7 +132,7 @@ def test_fused_matches_unfused_two_layers(rng, kind, batch_first, with_state):
     state = None
     if with_state:
         state = [rng.standard_normal((4, 2, 4)) for _ in range(2 if kind == "lstm" else 1)]
-    got, want = _run(fused, x, state), _run(plain, x, state)
+    got, want = run_and_collect(fused, x, state), run_and_collect(plain, x, state)
     assert got["out"].shape == ((2, 5, 8) if batch_first else (5, 2, 8))
     assert got.keys() == want.keys() and "weight_hh_l1_reverse.grad" in got
     for key in want:

@@ -3,6 +3,7 @@
 
 import numpy as np
 import pytest
+from _recurrent_run import run_and_collect
 
 import steepest as st
 from steepest import nn
@@ -79,23 +80,6 @@ def _pair(num_layers, batch_first, bias=True, kind="lstm"):
     return fused, plain
 
 
-def _run(module, x, state):
-    """Outputs and every gradient after one backward of a loss that uses all the outputs."""
-    x = st.Tensor(x.copy(), requires_grad=True)
-    lstm = isinstance(module, nn.LSTM)
-    if state is not None:
-        state = [st.Tensor(s.copy(), requires_grad=True) for s in state]
-    out, final = module(x, None if state is None else tuple(state) if lstm else state[0])
-    h_n, c_n = final if lstm else (final, final)
-    weights = np.linspace(-1, 1, out.size).reshape(out.shape)
-    loss = (out * st.Tensor(weights)).sum() + (h_n * h_n).sum() + (c_n * c_n * c_n).sum()
-    loss.backward()
-    results = {"out": out.data, "h_n": h_n.data, "c_n": c_n.data, "x.grad": x.grad.data}
-    results.update({f"state{i}.grad": s.grad.data for i, s in enumerate(state or [])})
-    results.update({f"{k}.grad": p.grad.data for k, p in module.named_parameters()})
-    return results
-
-
 @pytest.mark.parametrize("kind", sorted(MODULES))
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("batch_first", [False, True])
@@ -106,7 +90,7 @@ def test_fused_matches_unfused(rng, kind, num_layers, batch_first, with_state):
     state = None
     if with_state:
         state = [rng.standard_normal((num_layers, 2, 4)) for _ in range(2 if kind == "lstm" else 1)]
-    got, want = _run(fused, x, state), _run(plain, x, state)
+    got, want = run_and_collect(fused, x, state), run_and_collect(plain, x, state)
     assert got.keys() == want.keys()
     for key in want:
         np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-13, err_msg=key)
@@ -116,7 +100,7 @@ def test_fused_matches_unfused(rng, kind, num_layers, batch_first, with_state):
 def test_fused_matches_unfused_without_bias_and_unbatched(rng, kind):
     fused, plain = _pair(2, False, bias=False, kind=kind)
     x = rng.standard_normal((6, 3))  # (T, F): no batch axis
-    got, want = _run(fused, x, None), _run(plain, x, None)
+    got, want = run_and_collect(fused, x, None), run_and_collect(plain, x, None)
     assert got["out"].shape == (6, 4) and got["h_n"].shape == (2, 4)
     for key in want:
         np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-13, err_msg=key)
@@ -138,7 +122,7 @@ def test_dropout_between_fused_layers(rng, kind):
 def test_float32_fused_close_to_unfused(rng, kind):
     x = rng.standard_normal((20, 8, 3)).astype(np.float32)
     fused, plain = (MODULES[kind](3, 4, fused=f, generator=st.Generator(3)) for f in (True, False))
-    got, want = _run(fused, x, None), _run(plain, x, None)
+    got, want = run_and_collect(fused, x, None), run_and_collect(plain, x, None)
     for key in want:
         assert got[key].dtype == np.float32, key
         np.testing.assert_allclose(got[key], want[key], rtol=1e-4, atol=1e-5, err_msg=key)
