@@ -16,7 +16,7 @@ multiply-adds: both paths give bit-identical results, and the tests check that.
 Why C through ctypes and not numba: numba compiled the same loops as fast, but importing it
 (and LLVM) at the first step added 0.3 s and about 110 MiB of resident memory to every
 process, which broke the memory goal of issue #6 (peak RSS of an MLP epoch 0.67x PyTorch's
-instead of 0.47x). A 20 KB shared library costs neither.
+instead of 0.47x). A 15 KB shared library costs neither.
 
 >>> st.optim.kernels.status()   # 'fused loops: <cache>/kernels-<key>.so', or why not
 >>> st.optim.kernels.set_enabled(False)   # every optimizer back on its ufunc rule
