@@ -68,6 +68,18 @@ def conv_gemms(n: int, c: int, h: int, w: int, o: int, k: int, pad: int, first: 
     return shapes if first else [*shapes, (ck, o, p, 1)]
 
 
+def strided_conv_gemms(
+    n: int, c: int, h: int, w: int, o: int, k: int, stride: int, pad: int, first: bool
+) -> list:
+    """``conv_gemms`` for any stride: Ho = (h + 2 pad - k) // stride + 1 (Wo alike) and the
+    three products run over the N Ho Wo output pixels (col2im scatters the input gradient back
+    to the strided grid after its GEMM, at no GEMM cost)."""
+    ho, wo = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
+    ck, p = c * k * k, n * ho * wo
+    shapes = [(o, ck, p, 1), (o, p, ck, 1)]
+    return shapes if first else [*shapes, (ck, o, p, 1)]
+
+
 def linear_gemms(n: int, layers: list[tuple[int, int]], times: int = 1) -> list:
     """Forward, weight-gradient and input-gradient products of each (in, out) layer."""
     return [s for i, o in layers for s in ((n, i, o, times), (i, n, o, times), (n, o, i, times))]

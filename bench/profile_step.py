@@ -1,7 +1,7 @@
 """cProfile of steepest training steps of one benchmark model: where a step's time goes.
 
     OPENBLAS_NUM_THREADS=1 PYTHONPATH=src .venv/bin/python bench/profile_step.py \
-        [--model lenet5|mnist_cnn|text_lstm] [--steps 3] [--top 15] [--sort tottime]
+        [--model lenet5|mnist_cnn|resnet20|text_lstm] [--steps 3] [--top 15] [--sort tottime]
 
 Builds the model and data exactly as bench_models.py / bench_lstm.py do, runs one warm-up
 step, then profiles ``--steps`` steps and prints the ``--top`` functions by ``--sort``
@@ -15,7 +15,7 @@ import cProfile
 import pstats
 
 import numpy as np
-from bench_models import MODELS, image_data, steepest_steps
+from bench_models import INPUTS, MODELS, image_data, steepest_steps
 
 import steepest as st
 
@@ -36,7 +36,7 @@ def main() -> None:
         model = st.models.get("text_lstm", vocab_size=10000, embed_dim=64, hidden_size=64)
     else:
         batch = MODELS[args.model][0]
-        x, y = image_data(batch * 4)
+        x, y = image_data(batch * 4, shape=INPUTS[args.model])
         model = st.models.get(args.model)
     warm = steepest_steps(model, x, y, batch, 1)
     warm()
