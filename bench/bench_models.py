@@ -195,11 +195,8 @@ def bench(name: str, torch, steps: int, repeats: int, stat: str, clock: str) -> 
                 f"steepest's {params['steepest']}: not the same architecture"
             )
         cases["torch"] = torch_steps(torch, tmodel, x, y, batch, steps)
-    print(
-        f"{name}: parameters steepest {params['steepest']:,}, "
-        f"torch {params.get('torch', 'not used'):,}",
-        flush=True,
-    )
+    counts = ", ".join(f"{k} {v:,}" for k, v in params.items())
+    print(f"{name}: parameters {counts}", flush=True)
     limit = gemm_case(shapes)
     cases["gemm"] = lambda: [limit() for _ in range(steps)]
     ms = measure(cases, repeats, stat, clock)
@@ -230,7 +227,9 @@ HEAD = (
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default=",".join(MODELS), help="comma-separated")
+    parser.add_argument(
+        "--models", default="lenet5,mnist_cnn", help=f"comma-separated, of {', '.join(MODELS)}"
+    )
     parser.add_argument("--steps", type=int, default=8, help="training steps per timed case")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--stat", choices=["median", "min"], default="median")
