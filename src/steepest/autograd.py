@@ -285,7 +285,8 @@ class IndexedGrad:
             buffer[self.index] += self.values  # a view: no index repeats
         elif _rows_of(self.index, buffer):  # an embedding's rows: add.at's fast 1-D loop
             row = buffer[0].size
-            flat = (self.index.reshape(-1, 1) * row + xp.arange(row)).reshape(-1)
+            rows = self.index.reshape(-1, 1).astype(xp.intp, copy=False)  # no int32 overflow
+            flat = (rows * row + xp.arange(row)).reshape(-1)
             values = xp.broadcast_to(self.values, (*self.index.shape, *buffer.shape[1:]))
             xp.add.at(buffer.reshape(-1), flat, values.reshape(-1))  # 4.9x faster than 2-D
         else:

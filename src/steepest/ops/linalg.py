@@ -84,8 +84,8 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
         bias = bias if isinstance(bias, Tensor) else Tensor(bias)
         if bias.shape != (weight.shape[0],):
             raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    params = (weight,) if bias is None else (weight, bias)
     if x.ndim == 2:
-        return Linear.apply(x, weight, *(() if bias is None else (bias,)))
+        return Linear.apply(x, *params)
     flat = reshape(x, (-1, x.shape[-1]))  # one GEMM, not a broadcast one per leading index
-    out = Linear.apply(flat, weight, *(() if bias is None else (bias,)))
-    return reshape(out, (*x.shape[:-1], weight.shape[0]))
+    return reshape(Linear.apply(flat, *params), (*x.shape[:-1], weight.shape[0]))
