@@ -57,3 +57,13 @@ def test_repr_and_bad_padding_idx():
         st.nn.Embedding(4, 2, padding_idx=1.0)
     with pytest.raises(ValueError, match=r"padding_idx must lie in \[-4, 4\), got -5"):
         st.embedding(st.zeros(4, 2), [1], padding_idx=-5)
+
+
+def test_functional_embedding_takes_pytorchs_argument_order():
+    import steepest.nn.functional as F
+
+    w = st.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    out = F.embedding(np.array([[3, 0]]), w, padding_idx=0)
+    np.testing.assert_array_equal(out.data, w.data[[[3, 0]]])
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad.data[:, 0], [0, 0, 0, 1])

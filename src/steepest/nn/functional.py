@@ -30,7 +30,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 _FROM_OPS = frozenset({
     "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
     "batch_norm", "linear",
-    "dropout", "embedding", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
+    "dropout", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
 })  # fmt: skip
 
 
@@ -73,6 +73,17 @@ def _pair(name: str, input: Any, target: Any, reduction: str) -> tuple[Tensor, T
 
 
 # ----- linear ----------------------------------------------------------------------------------
+def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Tensor:
+    """Rows of ``weight`` picked by the integer ids ``input``, in PyTorch's argument order
+    (``torch.nn.functional.embedding(input, weight)``); ``st.embedding(weight, ids)`` is the
+    same op with the table first.
+
+    >>> F.embedding(st.tensor([[1, 0, 2]]), st.randn(4, 8), padding_idx=0).shape
+    (1, 3, 8)
+    """
+    return ops.embedding(weight, input, padding_idx=padding_idx)
+
+
 # ----- regression losses -----------------------------------------------------------------------
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Mean squared error: ``l_i = (x_i - y_i)^2``.
