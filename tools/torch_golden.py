@@ -59,9 +59,8 @@ def main(argv: list[str]) -> None:
         with tempfile.NamedTemporaryFile(dir=PARITY, suffix=".npz", delete=False) as f:
             np.savez_compressed(f, **arrays)  # atomic: a half-written golden file never lands
         Path(f.name).replace(target)
-        print(
-            f"{target.relative_to(PARITY.parent.parent)}: {len(areas[area])} cases, torch {torch.__version__}"
-        )
+        where = target.relative_to(PARITY.parent.parent)
+        print(f"{where}: {len(areas[area])} cases, torch {torch.__version__}")
 
 
 if __name__ == "__main__":
