@@ -48,3 +48,16 @@ def test_train_grad_stats_draws_the_gradient_flow(run_cli, tmp_path):
     assert records and set(records[0]["mean_abs"]) == set(records[0]["norms"])
     with open(run / "gradient-flow.png", "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_see_backprop_script_runs_and_its_check_holds(tmp_path, capsys):
+    import runpy
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "examples" / "see_backprop.py"
+    runpy.run_path(str(script), run_name="see_backprop")["main"](tmp_path)
+    out = capsys.readouterr().out
+    worst = float(out.split("central differences: ")[1].split()[0])
+    assert worst < 1e-8
+    assert "st.gradcheck of the loss with respect to every parameter: passed" in out
+    assert (tmp_path / "see-backprop-flow-sigmoid.png").exists()
