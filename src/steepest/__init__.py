@@ -39,9 +39,9 @@ from .device import device
 from .dtypes import *  # noqa: F403 - st.float32, st.int64, st.bool, ...
 from .dtypes import __all__ as _dtypes_all
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .inference import inference_mode
 from .ops import *  # noqa: F403 - the op library is the package's main namespace
 from .ops import __all__ as _ops_all
-from .inference import inference_mode
 from .random import Generator, manual_seed
 from .serialization import load, save
 from .tensor import Size, Tensor

@@ -16,8 +16,9 @@ from typing import Any
 _TYPES = ("cpu", "cuda")
 
 
-class device(str):  # noqa: N801 - PyTorch's name, which users type
-    """A device: ``device('cpu')``, ``device('cuda')``, ``device('cuda:0')``, ``device('cuda', 0)``."""
+class device(str):
+    """A device: ``device('cpu')``, ``device('cuda')``, ``device('cuda:0')``, ``device('cuda', 0)``.
+    """
 
     type: str
     index: int | None

@@ -24,8 +24,21 @@ int64 = long = np.dtype(np.int64)
 bool = np.dtype(np.bool_)
 
 __all__ = [
-    "bool", "double", "float", "float16", "float32", "float64", "half", "int", "int16", "int32",
-    "int64", "int8", "long", "short", "uint8",
+    "bool",
+    "double",
+    "float",
+    "float16",
+    "float32",
+    "float64",
+    "half",
+    "int",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "long",
+    "short",
+    "uint8",
 ]  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from .autograd import no_grad
 
 
-class inference_mode(contextlib.ContextDecorator):  # noqa: N801 - PyTorch's name
+class inference_mode(contextlib.ContextDecorator):
     """Run without recording a graph; ``inference_mode(False)`` changes nothing.
 
     >>> with st.inference_mode():
@@ -28,4 +28,3 @@ class inference_mode(contextlib.ContextDecorator):  # noqa: N801 - PyTorch's nam
 
     def __exit__(self, *exc: Any) -> None:
         self._inner.__exit__(*exc)
-

@@ -11,7 +11,7 @@ or the gradients of both passes are summed, exactly as in PyTorch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -118,7 +118,7 @@ class Tensor:
         return _ops.permute(self, *range(self.ndim - 1, -1, -1))
 
     @property
-    def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
+    def mT(self) -> Tensor:
         """The last two dims swapped: a batch of matrices transposed."""
         return _ops.transpose(self, -2, -1)
 
@@ -261,8 +261,10 @@ class Tensor:
 
     def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         xp = backend.array_module(self.data)
-        array = xp.array(data.data if isinstance(data, Tensor) else data,
-                         dtype=self.dtype if dtype is None else np.dtype(dtype))
+        array = xp.array(
+            data.data if isinstance(data, Tensor) else data,
+            dtype=self.dtype if dtype is None else np.dtype(dtype),
+        )
         return Tensor(array, requires_grad=requires_grad)
 
     # ----- autograd ---------------------------------------------------------------------
@@ -410,7 +412,9 @@ def _to_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, A
             try:
                 dtype = np.dtype(a)
             except TypeError:
-                raise TypeError(f"to(): expected a device, a dtype or a tensor, got {a!r}") from None
+                raise TypeError(
+                    f"to(): expected a device, a dtype or a tensor, got {a!r}"
+                ) from None
     return (None if dev is None else device(dev)), dtype
 
 

@@ -31,12 +31,12 @@ from .elementwise import (
     sub,
     where,
 )
+from .gather import gather, scatter_add
 from .layers import dropout, embedding
 from .linalg import linear, matmul
 from .loss import binary_cross_entropy_with_logits, cross_entropy
 from .normalization import batch_norm
 from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-from .gather import gather, scatter_add
 from .reduce import (
     all,
     amax,

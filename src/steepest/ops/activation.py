@@ -8,8 +8,8 @@ from typing import Any
 from ..autograd import Function
 from ..backend import array_module
 from ..tensor import Tensor
-from .elementwise import exp, minimum, where
 from ._dims import normalize_dim, resolve
+from .elementwise import exp, minimum, where
 from .reduce import sum
 
 

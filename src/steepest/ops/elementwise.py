@@ -239,10 +239,14 @@ def masked_fill(a: Any, mask: Any, value: Any) -> Tensor:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got {getattr(m, 'dtype', m)}")
     a = a if isinstance(a, Tensor) else Tensor(a)
     if isinstance(value, Tensor) and value.ndim:
-        raise RuntimeError(f"masked_fill: value must be a number or a 0-d tensor, got {value.shape}")
+        raise RuntimeError(
+            f"masked_fill: value must be a number or a 0-d tensor, got {value.shape}"
+        )
     out = where(m, value, a)
     if out.shape != a.shape:
-        raise RuntimeError(f"masked_fill: mask of shape {m.shape} is bigger than the input {a.shape}")
+        raise RuntimeError(
+            f"masked_fill: mask of shape {m.shape} is bigger than the input {a.shape}"
+        )
     return out
 
 

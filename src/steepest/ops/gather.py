@@ -1,4 +1,4 @@
-"""``gather`` and ``scatter_add`` along a dim: each is the other's adjoint, so each rule is the other.
+"""``gather`` and ``scatter_add`` along a dim: each is the other's adjoint, and so its rule.
 
 ``gather(x, dim, index)[i][j] = x[index[i][j]][j]`` for dim 0 (and likewise for other dims);
 ``index`` may be smaller than ``x`` in every dim but ``dim``, as in PyTorch.

@@ -264,7 +264,11 @@ def _arg(name: str, a: Any, dim: Any, keepdim: bool) -> Tensor:
 
 
 def argmax(
-    a: Any, dim: int | None = None, keepdim: bool = False, *, axis: Any = None,
+    a: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
     keepdims: Any = None,
 ) -> Tensor:
     """Index of the largest element (the first one among ties), over ``dim`` or flattened."""
@@ -273,7 +277,11 @@ def argmax(
 
 
 def argmin(
-    a: Any, dim: int | None = None, keepdim: bool = False, *, axis: Any = None,
+    a: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
     keepdims: Any = None,
 ) -> Tensor:
     """Index of the smallest element (the first one among ties), over ``dim`` or flattened."""
@@ -282,7 +290,11 @@ def argmin(
 
 
 def prod(
-    a: Any, dim: int | None = None, keepdim: bool = False, *, axis: Any = None,
+    a: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
     keepdims: Any = None,
 ) -> Tensor:
     """Product of the elements over ``dim`` (one int, as in PyTorch) or of all of them."""
@@ -305,7 +317,12 @@ def cumsum(a: Any, dim: int, *, axis: Any = None) -> Tensor:
 
 
 def norm(
-    a: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+    a: Any,
+    p: Any = "fro",
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
     keepdims: Any = None,
 ) -> Tensor:
     """Vector p-norm over ``dim`` (all elements by default); ``p`` in 2/'fro', 1, inf, -inf, or
@@ -347,4 +364,3 @@ def any(
     """True where some element over ``dim`` is nonzero (a bool tensor, no gradient)."""
     dim, keepdim = resolve("any", dim, keepdim, axis, keepdims)
     return _logical("any", a, dim, keepdim)
-

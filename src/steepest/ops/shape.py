@@ -12,8 +12,8 @@ import numpy as np
 from .. import backend
 from ..autograd import Function, IndexedGrad, is_grad_enabled
 from ..backend import array_module
-from ._dims import as_sizes, normalize_dim, normalize_dims, resolve
 from ..tensor import Tensor
+from ._dims import as_sizes, normalize_dim, normalize_dims, resolve
 
 
 class Reshape(Function):
@@ -261,9 +261,7 @@ def expand(a: Any, *sizes: Any) -> Tensor:
     lead = len(want) - a.ndim
     if lead < 0:
         raise RuntimeError(f"expand: {len(want)} sizes {want} for a tensor of shape {a.shape}")
-    shape = tuple(
-        a.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(want)
-    )
+    shape = tuple(a.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(want))
     if any(n < 0 for n in shape):
         raise RuntimeError(f"expand: -1 is only allowed for existing dims, got {want}")
     return broadcast_to(a, shape)
@@ -370,9 +368,7 @@ def index_add(g: Any, index: Any, shape: Sequence[int]) -> Tensor:
     return IndexAdd.apply(g, index=_plain_index(index), shape=tuple(shape))
 
 
-def concatenate(
-    tensors: Sequence[Any], dim: int = 0, *, axis: Any = None
-) -> Tensor:
+def concatenate(tensors: Sequence[Any], dim: int = 0, *, axis: Any = None) -> Tensor:
     """Join tensors along an existing ``dim``."""
     dim, _ = resolve("cat", dim if axis is None else None, False, axis, None)
     if len(tensors) == 0:

@@ -76,9 +76,7 @@ def _order(x: Any, d: int, descending: bool, stable: bool) -> Any:
     return xp.argsort(x, axis=d, kind="stable" if stable else "quicksort")
 
 
-def sort(
-    a: Any, dim: int = -1, descending: bool = False, stable: bool = False
-) -> SortResult:
+def sort(a: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
     """Sorted values and the indices they came from, along ``dim``.
 
     Equal elements keep their original order (a stable sort is used whenever it matters).
@@ -97,9 +95,7 @@ def argsort(a: Any, dim: int = -1, descending: bool = False, stable: bool = Fals
     return sort(a, dim, descending, stable).indices
 
 
-def topk(
-    a: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
-) -> TopkResult:
+def topk(a: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopkResult:
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices, largest first."""
     a = _tensor(a)
     d = normalize_dim(dim, a.ndim, "topk")
