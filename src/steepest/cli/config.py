@@ -54,6 +54,7 @@ class TrainConfig:
     maxlen: int = 200  # text datasets: pad or cut every review to this many tokens
     patience: int | None = None  # early stopping on the validation loss
     clip_grad: float | None = None  # clip the global gradient norm
+    grad_stats: bool = False  # log per-layer gradient statistics and draw the gradient flow
     betas: list[float] | None = None  # adam, adamw, nadam, lion: None is the optimizer's default
     text: str | None = None  # language models: the text file to learn from
     seq_len: int = 128  # language models: characters per chunk (backpropagation through time)
