@@ -11,7 +11,7 @@ from ..backend import array_module
 from ..tensor import Tensor
 from .activation import softmax, softplus
 from .reduce import mean, sum
-from .shape import reshape, transpose
+from .shape import permute, reshape
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -79,7 +79,7 @@ def cross_entropy(
     c = logits.shape[1]
     if logits.ndim > 2:  # (N, C, d...) -> (N*d..., C), as PyTorch accepts for sequences and images
         axes = (0, *range(2, logits.ndim), 1)
-        logits = reshape(transpose(logits, axes), (-1, c))
+        logits = reshape(permute(logits, axes), (-1, c))
         t = t.reshape(-1)
     if t.shape != (logits.shape[0],):
         raise ValueError(
