@@ -29,6 +29,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 # Ops of steepest.ops that PyTorch code calls through F; resolved at call time (see __getattr__).
 _FROM_OPS = frozenset({
     "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
+    "silu", "mish", "hardswish", "hardsigmoid", "hardtanh", "relu6", "selu", "celu", "erf",
     "batch_norm", "linear",
     "dropout", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
 })  # fmt: skip

@@ -4,7 +4,25 @@ Each primitive is a ``Function`` (forward + derivative rule, side by side); each
 composite is a plain function of other ops and needs no rule of its own.
 """
 
-from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .activation import (
+    celu,
+    elu,
+    gelu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    mish,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
 from .conv import conv2d
 from .elementwise import (
     abs,
@@ -53,6 +71,7 @@ from .shape import (
     transpose,
     unsqueeze,
 )
+from .special import erf
 
 # Public ops that have no gradient (their results are integers or booleans).
 NON_DIFFERENTIABLE = frozenset({"argmax", "argmin", "eq", "ne", "lt", "le", "gt", "ge"})
@@ -71,6 +90,7 @@ __all__ = [
     "broadcast_to",
     "cast",
     "cat",
+    "celu",
     "clip",
     "concatenate",
     "conv2d",
@@ -80,12 +100,16 @@ __all__ = [
     "elu",
     "embedding",
     "eq",
+    "erf",
     "exp",
     "flatten",
     "ge",
     "gelu",
     "getitem",
     "gt",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
     "index_add",
     "le",
     "leaky_relu",
@@ -101,6 +125,7 @@ __all__ = [
     "mean",
     "min",
     "minimum",
+    "mish",
     "mul",
     "ne",
     "neg",
@@ -108,9 +133,12 @@ __all__ = [
     "permute",
     "pow",
     "relu",
+    "relu6",
     "reshape",
+    "selu",
     "sigmoid",
     "sign",
+    "silu",
     "softmax",
     "softplus",
     "split",
