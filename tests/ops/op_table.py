@@ -817,3 +817,29 @@ CASES += [
         unary(-3, 3, away=0.05, alpha=2.0),
     ),
 ]
+
+
+def _bce_probs(x, y, weight=None, reduction="mean"):
+    per = -(y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log1p(-x), -100))
+    per = per if weight is None else per * weight
+    return {"mean": np.mean, "sum": np.sum, "none": np.asarray}[reduction](per)
+
+
+CASES += [
+    Case(
+        "binary_cross_entropy",
+        st.binary_cross_entropy,
+        _bce_probs,
+        [
+            Sample((_draw((4,), 0.05, 0.95), _draw((4,), 0, 1))),
+            Sample((_draw((3, 2), 0.05, 0.95), _draw((3, 2), 0, 1)), dict(reduction="sum")),
+            Sample((_draw((), 0.05, 0.95), _draw((), 0, 1))),
+            Sample((_draw((4, 3), 0.05, 0.95).T, _draw((3, 4), 0, 1)), label="view"),
+            Sample(
+                (_draw((3, 2), 0.05, 0.95), _draw((3, 2), 0, 1)),
+                dict(weight=np.array([0.5, 2.0]), reduction="none"),
+            ),
+            Sample((_draw((0, 2), 0.05, 0.95), _draw((0, 2), 0, 1)), dict(reduction="none")),
+        ],
+    ),
+]

@@ -49,7 +49,7 @@ from .elementwise import (
 )
 from .layers import dropout, embedding
 from .linalg import linear, matmul
-from .loss import binary_cross_entropy_with_logits, cross_entropy
+from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy
 from .normalization import batch_norm
 from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
@@ -86,6 +86,7 @@ __all__ = [
     "argmin",
     "avg_pool2d",
     "batch_norm",
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "broadcast_to",
     "cast",
