@@ -13,8 +13,8 @@ def _params():
 
 
 def test_names_are_the_cli_choices_and_defaults():
-    assert config.OPTIMIZERS == tuple(optim.names())
-    assert config.DEFAULT_LR == {n: optim.spec(n).default_lr for n in optim.names()}
+    assert tuple(optim.names()) == config.OPTIMIZERS
+    assert {n: optim.spec(n).default_lr for n in optim.names()} == config.DEFAULT_LR
     assert set(config.BETA_OPTIMIZERS) == {"adam", "adamw", "nadam", "lion"}
 
 
@@ -37,9 +37,9 @@ def test_presets_and_overrides():
 
 
 def test_unknown_name_and_argument_name_the_choices():
-    with pytest.raises(ValueError, match="unknown optimizer 'adamx'.*adam"):
+    with pytest.raises(ValueError, match=r"unknown optimizer 'adamx'.*adam"):
         optim.create("adamx", _params())
-    with pytest.raises(TypeError, match="'sgd'.*betas.*momentum"):
+    with pytest.raises(TypeError, match=r"'sgd'.*betas.*momentum"):
         optim.create("sgd", _params(), betas=(0.9, 0.99))
 
 
@@ -62,7 +62,7 @@ def test_register_rejects_bad_entries():
         optim.register("test_bad", dict, 0.1)
     with pytest.raises(ValueError, match="default_lr"):
         optim.register("test_bad", optim.SGD, 0.0)
-    with pytest.raises(TypeError, match="no argument.*betas"):
+    with pytest.raises(TypeError, match=r"no argument.*betas"):
         optim.register("test_bad", optim.SGD, 0.1, {"betas": (0.9, 0.9)})
     assert "test_bad" not in optim.names()
 
