@@ -161,7 +161,7 @@ def test_anomaly_mode_names_the_op(setup):
     with st.autograd.detect_anomaly(), pytest.warns(UserWarning, match=r"forward of InfAt"):
         t.fit(train, epochs=2)
     assert t.stop_reason == "nan" and "InfAt(inputs: (16, 3) float32)" in t.stop_message
-    assert "in step 3 (epoch 0, batch 2); no update applied" in t.stop_message
+    assert "in step 3 (epoch 1, batch 3); no update applied" in t.stop_message
     assert t.step == 2
     assert_same_weights(weights(model), before)  # the failing step changed nothing
 
