@@ -104,7 +104,8 @@ def build_parser() -> Parser:
     p = sub.add_parser("eval", help="evaluate a run or a checkpoint on the test split")
     p.add_argument("target", metavar="RUN_OR_CHECKPOINT",
                    help="a run directory (its best checkpoint) or a .safetensors file")
-    p.add_argument("--split", choices=("test", "train"), default="test")
+    p.add_argument("--split", choices=("test", "val", "train"), default="test",
+                   help="test (default), val (held out of the training data) or train")
     p.add_argument("--batch-size", type=int, default=None)
 
     p = sub.add_parser("resume", help="continue a run from its last checkpoint")
