@@ -12,8 +12,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_write_bytes
 from .._optional import available, missing
+from ..atomic import atomic_write_bytes
 
 
 def _pyplot() -> Any:
@@ -149,9 +149,10 @@ def write_summary(run_dir: Path, *, command: str, cfg: dict[str, Any], final: di
     if test is not None:
         test_rows = "\n".join(f"| {k} | {_fmt(v)} |" for k, v in test.items()
                               if k not in ("checkpoint", "epoch", "examples"))
+        chosen = "validation" if val_examples else "training"
         test_text = (f"Evaluated once, after training: {test['checkpoint']} (epoch "
-                     f"{test['epoch']}, chosen on the {'validation' if val_examples else 'training'}"
-                     f" split) on {test['examples']} test examples.\n\n| metric | value |\n"
+                     f"{test['epoch']}, chosen on the {chosen} split) on {test['examples']} "
+                     f"test examples.\n\n| metric | value |\n"
                      f"| --- | --- |\n{test_rows}")
     else:
         test_text = "Not evaluated (no test split, or no checkpoint to evaluate)."

@@ -23,8 +23,15 @@ from .config import TrainConfig
 from .data import loaders, val_loader
 from .errors import UsageError
 from .generative import prepare_for, write_pictures
-from .outcome import (EXIT_DIVERGED, EXIT_INTERRUPTED, TestResult, divergence_line,
-                      divergence_warnings_held, evaluate_test, show)
+from .outcome import (
+    EXIT_DIVERGED,
+    EXIT_INTERRUPTED,
+    TestResult,
+    divergence_line,
+    divergence_warnings_held,
+    evaluate_test,
+    show,
+)
 
 LAST = Path("checkpoints") / "last.safetensors"
 BEST = Path("checkpoints") / "best.safetensors"
