@@ -49,7 +49,7 @@ from .tensor import Size, Tensor
 __version__ = "0.1.0"
 
 # Subpackages load on first use, keeping `import steepest` fast.
-_LAZY = {"nn", "optim", "data", "datasets", "train", "models", "studies", "cli", "viz"}
+_LAZY = {"nn", "optim", "data", "datasets", "train", "models", "studies", "cli", "viz", "onnx"}
 
 
 def __getattr__(name: str) -> Any:
