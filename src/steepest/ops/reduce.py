@@ -71,6 +71,8 @@ class Prod(Function):
     exclusive products from the left times those from the right (exact with zeros).
     """
 
+    rule = "d prod(x)/dx_i = product of the other elements"
+
     def forward(self, a, axis=0, keepdims=False):
         self.axis = axis
         return a.prod(axis=axis, keepdims=keepdims)
@@ -99,6 +101,8 @@ class Prod(Function):
 class Norm2(Function):
     """Euclidean norm over ``axes``; the gradient at a zero vector is 0 (PyTorch's subgradient)."""
 
+    rule = "d ||x||/dx = x / ||x|| (0 at x = 0)"
+
     def forward(self, a, axes=(), keepdims=False):
         self.axes = axes
         return array_module(a).sqrt((a * a).sum(axis=axes, keepdims=keepdims))
@@ -112,6 +116,8 @@ class Norm2(Function):
 
 
 class Cumsum(Function):
+    rule = "dx_i = sum of g_j for j >= i (a cumsum from the end)"
+
     def forward(self, a, axis=0):
         self.axis = axis
         return array_module(a).cumsum(a, axis=axis) if a.ndim else a.copy()

@@ -27,6 +27,8 @@ class Reshape(Function):
 class Permute(Function):
     """Reorder the axes (NumPy's ``transpose(axes)``); the gradient applies the inverse order."""
 
+    rule = "dx = g with the axes permuted back"
+
     def forward(self, a, axes=()):
         self.axes = axes
         return a.transpose(axes)
@@ -37,6 +39,8 @@ class Permute(Function):
 
 
 class Flip(Function):
+    rule = "dx = g flipped back along the same dims"
+
     def forward(self, a, axes=()):
         self.axes = axes
         return array_module(a).flip(a, axes) if axes else a.copy()
@@ -46,6 +50,8 @@ class Flip(Function):
 
 
 class Roll(Function):
+    rule = "dx = g rolled back by the opposite shifts"
+
     def forward(self, a, shifts=(), axes=None):
         self.shifts, self.axes = shifts, axes
         return array_module(a).roll(a, shifts, axes)
@@ -56,6 +62,8 @@ class Roll(Function):
 
 class Clone(Function):
     """A copy with its own memory; the gradient passes through unchanged."""
+
+    rule = "d clone(x)/dx = 1: dx = g"
 
     def forward(self, a):
         return a.copy()
