@@ -199,7 +199,7 @@ def permute(a: Any, *dims: Any) -> Tensor:
     return Permute.apply(a, axes=axes)
 
 
-def transpose(a: Any, dim0: int, dim1: int) -> Tensor:
+def transpose(a: Any, dim0: int, dim1: int | None = None) -> Tensor:
     """Swap dims ``dim0`` and ``dim1`` (PyTorch's meaning; ``permute`` reorders all dims)."""
     a = _tensor(a)
     if not isinstance(dim0, int) or not isinstance(dim1, int):
