@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
+from .inplace import InPlaceMethods
 
 Shape = tuple[int, ...]
 
@@ -37,7 +38,7 @@ def _to_array(data: Any, dtype: Any = None, copy: bool = False) -> Any:
     return array
 
 
-class Tensor:
+class Tensor(InPlaceMethods):
     """An n-dimensional array that records the ops applied to it.
 
     >>> x = st.tensor([1.0, 2.0, 3.0], requires_grad=True)

@@ -106,8 +106,14 @@ def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _gelu(x: np.ndarray) -> np.ndarray:
-    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
+def _erf(x: np.ndarray) -> np.ndarray:
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+def _gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
+    return 0.5 * x * (1 + _erf(x / math.sqrt(2)))
 
 
 def _cross_entropy(
@@ -266,7 +272,12 @@ CASES: list[Case] = [
         unary(away=0.1),
     ),
     Case("elu", st.elu, lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))), unary(away=0.1)),
-    Case("gelu", st.gelu, _gelu, unary(-3, 3)),
+    Case(
+        "gelu",
+        st.gelu,
+        _gelu,
+        unary(-3, 3) + [Sample((np.linspace(-4, 4, 9),), dict(approximate="tanh"), "tanh form")],
+    ),
     Case("sigmoid", st.sigmoid, lambda x: 1 / (1 + np.exp(-x)), unary(-4, 4)),
     Case("tanh", st.tanh, np.tanh, unary()),
     Case("softplus", st.softplus, lambda x: np.log1p(np.exp(x)), unary(-4, 4)),
@@ -1044,6 +1055,94 @@ CASES += [
             Sample((_distinct_values((2, 3, 4)), 1, -2)),
             Sample((_distinct_values((4, 3)).T, 3, 0), label="view"),
             Sample((_distinct_values((3, 4)), 0, 1), label="k=0"),
+        ],
+    ),
+]
+
+
+# ----- activations with corners: samples kept 0.05 away from every corner (gradcheck's kinks) ---
+def _off(samples: list[Sample], corners: tuple[float, ...]) -> list[Sample]:
+    out = []
+    for s in samples:
+        x = s.args[0].copy() if s.args[0].flags.c_contiguous else s.args[0]
+        for c in corners:
+            x = np.where(np.abs(x - c) < 0.05, x + 0.1, x)
+        out.append(Sample((x, *s.args[1:]), s.kwargs, s.label))
+    return out
+
+
+def _hardtanh_ref(x, min_val=-1.0, max_val=1.0):
+    return np.clip(x, min_val, max_val)
+
+
+def _elu_ref(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def _softplus_ref(x):
+    return np.logaddexp(0, x)
+
+
+CASES += [
+    Case("erf", st.erf, _erf, unary(-4, 4) + [Sample((np.linspace(-7, 7, 57),), label="wide")]),
+    Case("silu", st.silu, lambda x: x / (1 + np.exp(-x)), unary(-6, 6)),
+    Case("mish", st.mish, lambda x: x * np.tanh(_softplus_ref(x)), unary(-6, 6)),
+    Case(
+        "hardswish",
+        st.hardswish,
+        lambda x: x * np.clip(x + 3, 0, 6) / 6,
+        _off(unary(-5, 5), (-3.0, 3.0)),
+    ),
+    Case(
+        "hardsigmoid",
+        st.hardsigmoid,
+        lambda x: np.clip(x / 6 + 0.5, 0, 1),
+        _off(unary(-5, 5), (-3.0, 3.0)),
+    ),
+    Case(
+        "hardtanh",
+        st.hardtanh,
+        _hardtanh_ref,
+        _off(unary(-2, 2), (-1.0, 1.0))
+        + [Sample((np.linspace(-1.45, 2.55, 9),), dict(min_val=-0.5, max_val=2.0), "range")],
+    ),
+    Case("relu6", st.relu6, lambda x: np.clip(x, 0, 6), _off(unary(-2, 8), (0.0, 6.0))),
+    Case(
+        "selu",
+        st.selu,
+        lambda x: 1.0507009873554805 * _elu_ref(x, 1.6732632423543772),
+        unary(-3, 3, away=0.05),
+    ),
+    Case(
+        "celu",
+        lambda x, alpha=1.0: st.celu(x, alpha),
+        lambda x, alpha=1.0: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) / alpha)),
+        unary(-3, 3, away=0.05, alpha=2.0),
+    ),
+]
+
+
+def _bce_probs(x, y, weight=None, reduction="mean"):
+    per = -(y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log1p(-x), -100))
+    per = per if weight is None else per * weight
+    return {"mean": np.mean, "sum": np.sum, "none": np.asarray}[reduction](per)
+
+
+CASES += [
+    Case(
+        "binary_cross_entropy",
+        st.binary_cross_entropy,
+        _bce_probs,
+        [
+            Sample((_draw((4,), 0.05, 0.95), _draw((4,), 0, 1))),
+            Sample((_draw((3, 2), 0.05, 0.95), _draw((3, 2), 0, 1)), dict(reduction="sum")),
+            Sample((_draw((), 0.05, 0.95), _draw((), 0, 1))),
+            Sample((_draw((4, 3), 0.05, 0.95).T, _draw((3, 4), 0, 1)), label="view"),
+            Sample(
+                (_draw((3, 2), 0.05, 0.95), _draw((3, 2), 0, 1)),
+                dict(weight=np.array([0.5, 2.0]), reduction="none"),
+            ),
+            Sample((_draw((0, 2), 0.05, 0.95), _draw((0, 2), 0, 1)), dict(reduction="none")),
         ],
     ),
 ]

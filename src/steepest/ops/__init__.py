@@ -4,7 +4,25 @@ Each primitive is a ``Function`` (forward + derivative rule, side by side); each
 composite is a plain function of other ops and needs no rule of its own.
 """
 
-from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .activation import (
+    celu,
+    elu,
+    gelu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    mish,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
 from .conv import conv2d
 from .elementwise import (
     abs,
@@ -34,7 +52,7 @@ from .elementwise import (
 from .gather import gather, scatter_add
 from .layers import dropout, embedding
 from .linalg import linear, matmul
-from .loss import binary_cross_entropy_with_logits, cross_entropy
+from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy
 from .normalization import batch_norm
 from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .reduce import (
@@ -80,6 +98,7 @@ from .shape import (
     view,
 )
 from .sort import argsort, max, min, sort, topk
+from .special import erf
 
 # Public ops that have no gradient (their results are integers or booleans).
 NON_DIFFERENTIABLE = frozenset(
@@ -101,10 +120,12 @@ __all__ = [
     "argsort",
     "avg_pool2d",
     "batch_norm",
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "broadcast_to",
     "cast",
     "cat",
+    "celu",
     "chunk",
     "clamp",
     "clip",
@@ -118,6 +139,7 @@ __all__ = [
     "elu",
     "embedding",
     "eq",
+    "erf",
     "exp",
     "expand",
     "flatten",
@@ -127,6 +149,9 @@ __all__ = [
     "gelu",
     "getitem",
     "gt",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
     "index_add",
     "le",
     "leaky_relu",
@@ -143,6 +168,7 @@ __all__ = [
     "mean",
     "min",
     "minimum",
+    "mish",
     "mul",
     "ne",
     "neg",
@@ -152,12 +178,15 @@ __all__ = [
     "pow",
     "prod",
     "relu",
+    "relu6",
     "repeat",
     "reshape",
     "roll",
     "scatter_add",
+    "selu",
     "sigmoid",
     "sign",
+    "silu",
     "softmax",
     "softplus",
     "sort",

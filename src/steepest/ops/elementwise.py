@@ -14,6 +14,8 @@ from ..tensor import Tensor
 
 
 class Add(Function):
+    saves_tensors = False
+
     def forward(self, a, b):
         return a + b
 
@@ -22,6 +24,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    saves_tensors = False
+
     def forward(self, a, b):
         return a - b
 
@@ -49,6 +53,8 @@ class Div(Function):
 
 
 class Neg(Function):
+    saves_tensors = False
+
     def forward(self, a):
         return -a
 
