@@ -166,7 +166,7 @@ def mean(
     n = _count(a, dim, "mean")
     if n == 0:
         raise ValueError(f"mean over an empty selection of a tensor of shape {a.shape}")
-    return sum(a, dim, keepdim) * (1.0 / n)
+    return Sum.apply(a, axis=dim, keepdims=keepdim) * (1.0 / n)
 
 
 def _correction(op: str, unbiased: Any, correction: Any, ddof: Any) -> float:

@@ -179,7 +179,10 @@ def _tensor(a: Any) -> Tensor:
 
 def reshape(a: Any, *shape: Any) -> Tensor:
     """``a`` with a new shape (``-1`` once: inferred); ``reshape(x, 2, 3)`` or ``(x, (2, 3))``."""
-    return Reshape.apply(a, shape=as_sizes("reshape", shape))
+    if len(shape) == 1:  # the common call, reshape(x, (2, 3)): no per-size conversion
+        s = shape[0]
+        shape = (s,) if isinstance(s, int) else tuple(s)
+    return Reshape.apply(a, shape=shape)
 
 
 view = reshape  # NumPy arrays have no strides contract to break: a view and a reshape agree
