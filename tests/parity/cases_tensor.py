@@ -196,6 +196,12 @@ CASES = [
     Case("clamp_min_only", lambda m, x: x.clamp(min=0.1), X34),
     Case("clip_max_only", lambda m, x: m.clip(x, max=0.3), X34),
     Case(
+        "clamp_tensor_bounds",
+        lambda m, x, lo: x.clamp(min=lo, max=lo + 1),
+        [arg((3, 4)), arg((4,))],
+    ),
+    Case("softmax_4d_dim1", lambda m, x: m.softmax(x, dim=1), [arg((2, 3, 2, 2))]),
+    Case(
         "compare_methods",
         lambda m, x, y: (x.eq(y), x.ne(y), x.lt(y), x.le(y), x.gt(y), x.ge(y)),
         [arg((3, 4)), arg((4,))],
