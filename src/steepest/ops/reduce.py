@@ -197,7 +197,10 @@ def var(
     if isinstance(dim, bool):  # PyTorch's var(unbiased) overload
         dim, unbiased = None, dim
     dim, keepdim = resolve("var", dim, keepdim, axis, keepdims)
-    c = _correction("var", unbiased, correction, ddof)
+    return _variance(a, dim, _correction("var", unbiased, correction, ddof), keepdim)
+
+
+def _variance(a: Any, dim: Any, c: float, keepdim: bool, caller_depth: int = 3) -> Tensor:
     a = _tensor(a)
     n = _count(a, dim, "var")
     centered = a - mean(a, dim, keepdim=True) if n else a
@@ -207,7 +210,7 @@ def var(
             f"var/std: {n} element(s) with correction={c:g} leave no degrees of freedom; "
             f"the result is NaN (tensor of shape {a.shape}, dim={dim})",
             UserWarning,
-            stacklevel=2,
+            stacklevel=caller_depth,  # the user's line, not this file's
         )
         return total * math.nan
     return total * (1.0 / (n - c))
@@ -227,9 +230,9 @@ def std(
     """Standard deviation, ``sqrt(var(...))`` with the same arguments (default correction=1)."""
     if isinstance(dim, bool):
         dim, unbiased = None, dim
-    return var(
-        a, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims, ddof=ddof
-    ).sqrt()
+    dim, keepdim = resolve("std", dim, keepdim, axis, keepdims)
+    c = _correction("std", unbiased, correction, ddof)
+    return _variance(a, dim, c, keepdim).sqrt()
 
 
 def logsumexp(
