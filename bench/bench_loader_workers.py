@@ -52,8 +52,9 @@ def main() -> None:
     args = ap.parse_args()
     x = np.random.default_rng(0).standard_normal((1024, 3, 64, 64)).astype(np.float32)
     kinds = {
-        "numpy": lambda k: DataLoader(ArrayDataset(x, np.arange(1024)), batch_size=64, seed=0,
-                                      transform=blur, num_workers=k),  # fmt: skip
+        "numpy": lambda k: DataLoader(
+            ArrayDataset(x, np.arange(1024)), batch_size=64, seed=0, transform=blur, num_workers=k
+        ),
         "python": lambda k: DataLoader(PythonDataset(1024), batch_size=64, seed=0, num_workers=k),
     }
     for name, make in kinds.items():

@@ -85,7 +85,7 @@ def test_sampler_and_batch_sampler():
         [0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]  # fmt: skip
     sub = DataLoader(ds, batch_size=3, sampler=SubsetRandomSampler([1, 5, 7, 8], generator=0))
     got = _labels(sub)
-    assert len(sub) == 2 and sorted(sum(got, [])) == [1, 5, 7, 8]
+    assert len(sub) == 2 and sorted(i for batch in got for i in batch) == [1, 5, 7, 8]
     batches = BatchSampler(SequentialSampler(range(7)), 3, drop_last=True)
     assert _labels(DataLoader(ds, batch_sampler=batches)) == [[0, 1, 2], [3, 4, 5]]
     with pytest.raises(ValueError, match="mutually exclusive"):
