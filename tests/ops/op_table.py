@@ -145,8 +145,79 @@ def _dropout_ref(x: np.ndarray, p: float, seed: int) -> np.ndarray:
     return x * (draws >= p) / (1 - p)
 
 
-def _var(x: np.ndarray, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> np.ndarray:
-    return np.var(x, axis=axis, ddof=ddof, keepdims=keepdims)
+def _var(
+    x: np.ndarray, axis: Any = None, correction: int = 1, keepdims: bool = False
+) -> np.ndarray:
+    return np.var(x, axis=axis, ddof=correction, keepdims=keepdims)
+
+
+def _max_ref(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    return np.max(x, axis=dim, keepdims=keepdim) if x.ndim else x
+
+
+def _min_ref(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    return np.min(x, axis=dim, keepdims=keepdim) if x.ndim else x
+
+
+def _distinct_values(shape: tuple[int, ...]) -> np.ndarray:
+    """No ties: max, sort and topk pick one element, off their kinks."""
+    n = int(np.prod(shape))
+    return np.asarray(RNG.permutation(n).reshape(shape) / 4.0 - n / 8.0)
+
+
+# (x, dim[, keepdim]) for ops that take one dim: max/min with indices, sort, cumsum, prod, ...
+DIM_SAMPLES = [
+    Sample((_distinct_values((5,)), 0), label="1-D"),
+    Sample((_distinct_values((3, 4)), 1), label="rows"),
+    Sample((_distinct_values((3, 4)), 0, True), label="keepdim"),
+    Sample((_distinct_values((2, 3, 4)), -2), label="negative dim"),
+    Sample((_distinct_values((4, 3)).T, 0), label="view"),
+    Sample((_distinct_values(()), 0), label="0-d"),
+]
+
+
+def _split_ref(x: np.ndarray, size: Any, dim: int = 0) -> list[np.ndarray]:
+    n = x.shape[dim]
+    sizes = (
+        [size] * (n // size) + ([n % size] if n % size else []) if isinstance(size, int) else size
+    )
+    return np.split(x, np.cumsum(sizes)[:-1], axis=dim)
+
+
+def _gather_ref(x: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[dim % x.ndim] = index
+    return x[tuple(grids)]
+
+
+def _scatter_add_ref(x: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[dim % x.ndim] = index
+    out = x.copy()
+    np.add.at(out, tuple(grids), src[tuple(slice(0, m) for m in index.shape)])
+    return out
+
+
+def _prod_ref(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    if dim is None:
+        out = np.prod(x)
+        return out.reshape((1,) * x.ndim) if keepdim else out
+    return np.prod(x, axis=dim % max(x.ndim, 1), keepdims=keepdim) if x.ndim else x
+
+
+def _norm_ref(x: np.ndarray, p: Any = "fro", dim: Any = None, keepdim: bool = False):
+    a = np.abs(x)
+    if p in ("fro", 2):
+        return np.sqrt((a * a).sum(axis=dim, keepdims=keepdim))
+    if p == math.inf:
+        return a.max(axis=dim, keepdims=keepdim)
+    return (a**p).sum(axis=dim, keepdims=keepdim) ** (1 / p)
+
+
+def _topk_ref(x: np.ndarray, k: int, dim: int = -1, largest: bool = True) -> np.ndarray:
+    order = np.argsort(-x if largest else x, axis=dim)
+    idx = np.take(order, np.arange(k), axis=dim)
+    return np.take_along_axis(x, idx, axis=dim)
 
 
 LABELS = np.array([0, 2, 1, 2, 0])
@@ -234,18 +305,27 @@ CASES: list[Case] = [
     Case("sum", st.sum, np.sum, reductions()),
     Case("mean", st.mean, np.mean, reductions()),
     Case(
-        "max", st.max, np.max, _nonempty(reductions()) + [Sample((np.zeros((0, 3)),), dict(axis=1))]
+        "amax",
+        st.amax,
+        np.max,
+        _nonempty(reductions()) + [Sample((np.zeros((0, 3)),), dict(axis=1))],
     ),
     Case(
-        "min", st.min, np.min, _nonempty(reductions()) + [Sample((np.zeros((0, 3)),), dict(axis=1))]
+        "amin",
+        st.amin,
+        np.min,
+        _nonempty(reductions()) + [Sample((np.zeros((0, 3)),), dict(axis=1))],
     ),
+    Case("max", lambda x, *d, **k: st.max(x, *d, **k).values, _max_ref, DIM_SAMPLES),
+    Case("min", lambda x, *d, **k: st.min(x, *d, **k).values, _min_ref, DIM_SAMPLES),
+    # not at one element per result: with correction=1 the variance is NaN there
     Case(
         "var",
         st.var,
         _var,
-        _nonempty(reductions()) + [Sample((_draw((4, 3), -2, 2),), dict(axis=0, ddof=1), "ddof 1")],
+        _nonempty(reductions())[1:]
+        + [Sample((_draw((4, 3), -2, 2),), dict(axis=0, correction=0), "correction 0")],
     ),
-    # not at a single element: the variance is 0 there and sqrt has no derivative
     Case("std", st.std, lambda x, **k: np.sqrt(_var(x, **k)), _nonempty(reductions())[1:]),
     Case(
         "logsumexp",
@@ -285,21 +365,22 @@ CASES: list[Case] = [
         ],
     ),
     Case(
-        "transpose",
-        lambda x, axes=None: st.transpose(x, axes),
-        lambda x, axes=None: np.transpose(x, axes),
+        "permute",
+        lambda x, axes: st.permute(x, *axes),
+        lambda x, axes: np.transpose(x, axes),
         [
-            Sample((_draw((), -1, 1),)),
-            Sample((_draw((5,), -1, 1),)),
-            Sample((_draw((3, 4), -1, 1),)),
+            Sample((_draw((), -1, 1),), dict(axes=())),
+            Sample((_draw((5,), -1, 1),), dict(axes=(0,))),
+            Sample((_draw((3, 4), -1, 1),), dict(axes=(1, 0))),
             Sample((_draw((2, 3, 4), -1, 1),), dict(axes=(1, 2, 0))),
-            Sample((_noncontiguous(-1, 1),)),
-            Sample((_draw((0, 3), -1, 1),)),
+            Sample((_draw((2, 3, 4), -1, 1),), dict(axes=(-1, 0, 1)), "negative dims"),
+            Sample((_noncontiguous(-1, 1),), dict(axes=(1, 0))),
+            Sample((_draw((0, 3), -1, 1),), dict(axes=(1, 0))),
         ],
     ),
     Case(
-        "swapaxes",
-        st.swapaxes,
+        "transpose",
+        st.transpose,
         np.swapaxes,
         [
             Sample((_draw((3, 4), -1, 1), 0, 1)),
@@ -423,15 +504,28 @@ CASES: list[Case] = [
     ),
     Case(
         "split",
-        lambda x, sections, axis=0: st.split(x, sections, axis),
-        lambda x, sections, axis=0: np.split(x, sections, axis),
+        st.split,
+        _split_ref,
         [
-            Sample((_draw((6,), -1, 1),), dict(sections=3)),
-            Sample((_draw((4, 6), -1, 1),), dict(sections=[1, 4], axis=1)),
-            Sample((_noncontiguous(-1, 1),), dict(sections=2, axis=1)),
-            Sample((_draw((2, 0), -1, 1),), dict(sections=2)),
-            Sample((_draw((2, 3, 4), -1, 1),), dict(sections=[1, 1, 3], axis=-1)),
-            Sample((_draw((5,), -1, 1),), dict(sections=1)),
+            Sample((_draw((6,), -1, 1), 3)),
+            Sample((_draw((4, 6), -1, 1), [1, 3, 2], 1)),
+            Sample((_noncontiguous(-1, 1), 2, 1), label="view, uneven"),
+            Sample((_draw((2, 0), -1, 1), 2)),
+            Sample((_draw((2, 3, 4), -1, 1), [1, 0, 3], -1)),
+            Sample((_draw((5,), -1, 1), 2), label="last piece smaller"),
+        ],
+    ),
+    Case(
+        "chunk",
+        st.chunk,
+        lambda x, n, dim=0: _split_ref(x, -(-x.shape[dim] // n), dim),
+        [
+            Sample((_draw((6,), -1, 1), 3)),
+            Sample((_draw((4, 5), -1, 1), 2, 1), label="uneven"),
+            Sample((_noncontiguous(-1, 1), 2, 1), label="view"),
+            Sample((_draw((5,), -1, 1), 4), label="fewer pieces than asked"),
+            Sample((_draw((2, 3, 4), -1, 1), 1, -1)),
+            Sample((_draw((7, 2), -1, 1), 3)),
         ],
     ),
     Case(
@@ -752,6 +846,215 @@ CASES += [
             ),
             Sample((_noncontiguous(-1, 1), _draw((2, 4), -1, 1), _draw((2,), -1, 1)), label="view"),
             Sample((_draw((0, 3), -1, 1), _draw((2, 3), -1, 1), _draw((2,), -1, 1)), label="empty"),
+        ],
+    ),
+]
+
+
+# ----- PyTorch's tensor methods: scans, reorderings, gathers -----------------------------------
+GATHER_INDEX = np.array([[0, 2, 2, 1], [1, 1, 0, 0], [2, 0, 1, 2]])
+CASES += [
+    Case(
+        "prod",
+        st.prod,
+        _prod_ref,
+        [
+            Sample((_draw((5,), 0.5, 1.5),)),
+            Sample((_draw((3, 4), -1.5, 1.5, 0.3), 1)),
+            Sample((_draw((3, 4), -1.5, 1.5, 0.3), 0, True), label="keepdim"),
+            Sample((np.array([[1.5, 0.0, 2.0], [0.0, 0.0, 3.0]]), 1), label="zeros"),
+            Sample((_noncontiguous(0.5, 1.5), -1), label="view"),
+            Sample((_draw((), -1, 1),), label="0-d"),
+        ],
+        second_order=False,  # the rule's zero case is first-order only (checked in test_tensor_api)
+    ),
+    Case(
+        "cumsum",
+        st.cumsum,
+        lambda x, dim: np.cumsum(x, axis=dim) if x.ndim else x,
+        [
+            Sample((_draw((5,), -1, 1), 0)),
+            Sample((_draw((3, 4), -1, 1), 1)),
+            Sample((_draw((2, 3, 4), -1, 1), -2)),
+            Sample((_noncontiguous(-1, 1), 0), label="view"),
+            Sample((_draw((0, 3), -1, 1), 1), label="empty"),
+            Sample((_draw((), -1, 1), 0), label="0-d"),
+        ],
+    ),
+    Case(
+        "norm",
+        st.norm,
+        _norm_ref,
+        [
+            Sample((_draw((5,), -1, 1),)),
+            Sample((_draw((3, 4), -1, 1), 2, 1)),
+            Sample((_draw((3, 4), -1, 1, 0.1), 1, 0, True), label="p=1, keepdim"),
+            Sample((_distinct_values((3, 4)), math.inf, -1), label="p=inf"),
+            Sample((_noncontiguous(-1, 1, 0.1), 3, (0, 1)), label="p=3, view"),
+            Sample((_draw((2, 3), -1, 1), "fro", (0, 1))),
+        ],
+    ),
+    Case(
+        "flip",
+        st.flip,
+        lambda x, *dims: np.flip(x, dims),
+        [
+            Sample((_draw((5,), -1, 1), 0)),
+            Sample((_draw((3, 4), -1, 1), 0, 1)),
+            Sample((_draw((2, 3, 4), -1, 1), -1)),
+            Sample((_noncontiguous(-1, 1), 1), label="view"),
+            Sample((_draw((0, 3), -1, 1), 0), label="empty"),
+            Sample((_draw((3, 4), -1, 1),), label="no dims"),
+        ],
+    ),
+    Case(
+        "roll",
+        st.roll,
+        lambda x, shifts, dims=None: np.roll(x, shifts, dims),
+        [
+            Sample((_draw((5,), -1, 1), 2)),
+            Sample((_draw((3, 4), -1, 1), 1, 1)),
+            Sample((_draw((3, 4), -1, 1), (1, -2), (0, 1))),
+            Sample((_draw((3, 4), -1, 1), 5), label="flattened"),
+            Sample((_noncontiguous(-1, 1), -1, 0), label="view"),
+            Sample((_draw((0, 3), -1, 1), 1, 1), label="empty"),
+        ],
+    ),
+    Case(
+        "repeat",
+        st.repeat,
+        lambda x, *reps: np.tile(x, reps),
+        [
+            Sample((_draw((3,), -1, 1), 2)),
+            Sample((_draw((2, 3), -1, 1), 2, 1)),
+            Sample((_draw((2, 3), -1, 1), 2, 1, 3), label="new leading dim"),
+            Sample((_noncontiguous(-1, 1), 1, 2), label="view"),
+            Sample((_draw((), -1, 1), 3), label="0-d"),
+            Sample((_draw((2, 3), -1, 1), 0, 1), label="zero repeats"),
+        ],
+    ),
+    Case(
+        "expand",
+        st.expand,
+        lambda x, *sizes: np.broadcast_to(
+            x,
+            tuple(x.shape[i - len(sizes) + x.ndim] if n == -1 else n for i, n in enumerate(sizes)),
+        ),
+        [
+            Sample((_draw((3, 1), -1, 1), 3, 4)),
+            Sample((_draw((3, 1), -1, 1), -1, 4), label="-1 keeps a dim"),
+            Sample((_draw((3,), -1, 1), 2, -1), label="new leading dim"),
+            Sample((_draw((), -1, 1), 2), label="0-d"),
+            Sample((np.transpose(_draw((1, 3), -1, 1)), 3, 2), label="view"),
+            Sample((_draw((1, 2), -1, 1), 0, 2), label="empty"),
+        ],
+    ),
+    Case("clone", st.clone, np.copy, unary()),
+    Case(
+        "t",
+        st.t,
+        lambda x: x.T,
+        [s for s in unary() if len(s.args[0].shape) < 3]
+        + [Sample((_draw((2, 0), -1, 1),), label="2-D empty")],
+    ),
+    Case(
+        "gather",
+        st.gather,
+        _gather_ref,
+        [
+            Sample((_draw((3, 3), -1, 1), 1, GATHER_INDEX[:, :3])),
+            Sample((_draw((3, 5), -1, 1), 0, GATHER_INDEX), label="repeated picks"),
+            Sample((_draw((4, 4), -1, 1), -1, GATHER_INDEX[:2, :2]), label="smaller index"),
+            Sample((_noncontiguous(-1, 1), 1, GATHER_INDEX[:3, :2]), label="view"),
+            Sample((_draw((2, 3, 2), -1, 1), 1, np.zeros((2, 4, 1), dtype=np.int64)), label="3-D"),
+            Sample((_draw((3,), -1, 1), 0, np.zeros((0,), dtype=np.int64)), label="empty index"),
+        ],
+    ),
+    Case(
+        "scatter_add",
+        lambda x, src, dim, index: st.scatter_add(x, dim, index, src),
+        _scatter_add_ref,
+        [
+            Sample(
+                (_draw((3, 3), -1, 1), _draw((3, 3), -1, 1)), dict(dim=1, index=GATHER_INDEX[:, :3])
+            ),
+            Sample(
+                (_draw((3, 4), -1, 1), _draw((3, 4), -1, 1)),
+                dict(dim=0, index=GATHER_INDEX),
+                label="repeats add up",
+            ),
+            Sample(
+                (_draw((4, 4), -1, 1), _draw((3, 3), -1, 1)),
+                dict(dim=-1, index=GATHER_INDEX[:2, :2]),
+                label="bigger src",
+            ),
+            Sample(
+                (_noncontiguous(-1, 1), _draw((3, 2), -1, 1)),
+                dict(dim=1, index=GATHER_INDEX[:3, :2]),
+                label="view",
+            ),
+            Sample(
+                (_draw((2, 3), -1, 1), _draw((1, 3), -1, 1)),
+                dict(dim=0, index=GATHER_INDEX[:1, :3] % 2),
+            ),
+            Sample(
+                (_draw((3,), -1, 1), _draw((0,), -1, 1)),
+                dict(dim=0, index=np.zeros((0,), dtype=np.int64)),
+                label="empty index",
+            ),
+        ],
+    ),
+    Case(
+        "masked_fill",
+        lambda x, mask, value: st.masked_fill(x, mask, value),
+        lambda x, mask, value: np.where(mask, value, x),
+        [
+            Sample((_draw((5,), -1, 1),), dict(mask=np.array([1, 0, 1, 0, 0], bool), value=0.5)),
+            Sample((_draw((3, 4), -1, 1),), dict(mask=_draw((3, 4), -1, 1) > 0, value=-2.0)),
+            Sample(
+                (_draw((3, 4), -1, 1),),
+                dict(mask=np.array([True, False, True, False]), value=0.0),
+                label="broadcast mask",
+            ),
+            Sample(
+                (_noncontiguous(-1, 1),),
+                dict(mask=np.eye(3, 4, dtype=bool), value=1.0),
+                label="view",
+            ),
+            Sample((_draw((), -1, 1),), dict(mask=np.array(True), value=3.0), label="0-d"),
+            Sample(
+                (_draw((0, 3), -1, 1),), dict(mask=np.zeros((0, 3), bool), value=1.0), label="empty"
+            ),
+        ],
+    ),
+    Case(
+        "sort",
+        lambda x, *a, **k: st.sort(x, *a, **k).values,
+        lambda x, dim=-1, descending=False: (
+            np.sort(x, axis=dim)[(slice(None),) * (dim % x.ndim) + (slice(None, None, -1),)]
+            if descending
+            else np.sort(x, axis=dim)
+        ),
+        [
+            Sample((_distinct_values((5,)),)),
+            Sample((_distinct_values((3, 4)), 0)),
+            Sample((_distinct_values((3, 4)), 1, True), label="descending"),
+            Sample((_distinct_values((2, 3, 4)), -2)),
+            Sample((_distinct_values((4, 3)).T, 0), label="view"),
+            Sample((_draw((0, 3), -1, 1), 1), label="empty"),
+        ],
+    ),
+    Case(
+        "topk",
+        lambda x, *a, **k: st.topk(x, *a, **k).values,
+        _topk_ref,
+        [
+            Sample((_distinct_values((5,)), 2)),
+            Sample((_distinct_values((3, 4)), 3, 1)),
+            Sample((_distinct_values((3, 4)), 2, 0, False), label="smallest"),
+            Sample((_distinct_values((2, 3, 4)), 1, -2)),
+            Sample((_distinct_values((4, 3)).T, 3, 0), label="view"),
+            Sample((_distinct_values((3, 4)), 0, 1), label="k=0"),
         ],
     ),
 ]

@@ -221,8 +221,8 @@ def summary(model: Module, input_shape: tuple[int, ...] | Tensor, dtype: Any = N
                 type=type(m).__name__,
                 depth=depth,
                 output_shape=out_shape,
-                params=sum(p.size for p in own),
-                trainable_params=sum(p.size for p in own if p.requires_grad),
+                params=sum(p.numel() for p in own),
+                trainable_params=sum(p.numel() for p in own if p.requires_grad),
                 flops=flops,
             )
         )

@@ -8,7 +8,8 @@ from typing import Any
 from ..autograd import Function
 from ..backend import array_module
 from ..tensor import Tensor
-from .elementwise import exp, where
+from ._dims import normalize_dim, resolve
+from .elementwise import exp, minimum, where
 from .reduce import sum
 from .special import erf
 
@@ -50,13 +51,13 @@ class Softplus(Function):
 
 class Softmax(Function):
     def forward(self, a, axis=-1):
-        self.axis = axis
+        self.axis = axis  # a checked dim; () for a 0-d tensor, whose softmax is 1
         xp = array_module(a)
         e = xp.exp(a - a.max(axis=axis, keepdims=True))
         return e / e.sum(axis=axis, keepdims=True)
 
     def backward(self, out, g):
-        return out * (g - sum(g * out, self.axis, keepdims=True))
+        return out * (g - sum(g * out, self.axis, keepdim=True))
 
 
 class LogSoftmax(Function):
@@ -67,7 +68,14 @@ class LogSoftmax(Function):
         return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
     def backward(self, out, g):
-        return g - exp(out) * sum(g, self.axis, keepdims=True)
+        return g - exp(out) * sum(g, self.axis, keepdim=True)
+
+
+def _softmax_axis(op: str, x: Any, dim: Any, axis: Any) -> Any:
+    dim, _ = resolve(op, dim, False, axis, None)
+    ndim = x.ndim if isinstance(x, Tensor) else array_module(x).ndim(x)
+    d = normalize_dim(-1 if dim is None else dim, ndim, op)
+    return d if d < ndim else ()
 
 
 def relu(x: Any) -> Tensor:
@@ -203,9 +211,11 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return where(scaled.data > threshold, x, smooth)
 
 
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    return Softmax.apply(x, axis=axis)
+def softmax(x: Any, dim: int | None = None, *, axis: Any = None) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim`` (the last dim when not given)."""
+    return Softmax.apply(x, axis=_softmax_axis("softmax", x, dim, axis))
 
 
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    return LogSoftmax.apply(x, axis=axis)
+def log_softmax(x: Any, dim: int | None = None, *, axis: Any = None) -> Tensor:
+    """``log(softmax(x, dim))``, computed without forming the softmax."""
+    return LogSoftmax.apply(x, axis=_softmax_axis("log_softmax", x, dim, axis))

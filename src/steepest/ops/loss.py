@@ -12,7 +12,7 @@ from ..tensor import Tensor
 from .activation import log_softmax, softmax, softplus
 from .elementwise import maximum, where
 from .reduce import mean, sum
-from .shape import reshape, transpose
+from .shape import permute, reshape
 
 _REDUCTIONS = ("mean", "sum", "none")
 
