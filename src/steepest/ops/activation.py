@@ -9,7 +9,7 @@ from ..autograd import Function
 from ..backend import array_module
 from ..tensor import Tensor
 from ._dims import normalize_dim, resolve
-from .elementwise import exp, minimum, where
+from .elementwise import exp, where
 from .reduce import sum
 from .special import erf
 

@@ -58,7 +58,7 @@ class CrossEntropy(Function):
 def _class_last(x: Tensor) -> Tensor:
     """(N, C, d1, ...) -> (N * d1 * ..., C): one row per position, classes along the row."""
     c = x.shape[1]
-    return reshape(permute(x, (0, *range(2, x.ndim), 1)), (-1, c))
+    return reshape(permute(x, 0, *range(2, x.ndim), 1), (-1, c))
 
 
 def _prob_target_loss(
