@@ -50,7 +50,9 @@ from .tensor import Size, Tensor
 __version__ = "0.1.0"
 
 # Subpackages load on first use, keeping `import steepest` fast.
-_LAZY = {"nn", "optim", "data", "datasets", "train", "models", "studies", "cli", "viz", "onnx"}
+_LAZY = {
+    "nn", "optim", "data", "datasets", "train", "models", "studies", "cli", "onnx", "utils", "viz",
+}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
