@@ -222,14 +222,19 @@ def _toml_value(value: Any) -> str:
 
 
 def parse_model_arg(text: str) -> tuple[str, Any]:
-    """``"hidden=[1024, 512]"`` -> ``("hidden", [1024, 512])``; the value is read as TOML,
-    and as a plain string if it is not valid TOML (``activation=gelu``)."""
+    """``"hidden=[1024, 512]"`` -> ``("hidden", [1024, 512])``; the value is read as TOML, and
+    a bare word that is not TOML as a string (``activation=gelu``); a value that starts like
+    a TOML list, table, string or number must parse."""
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key.isidentifier():
         raise UsageError(f"--model-arg expects KEY=VALUE, got {text!r}")
+    raw = raw.strip()
     try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError as exc:
+        if raw[:1] in "[{\"'+-.0123456789" or not raw:  # meant as TOML, not as a bare word
+            raise UsageError(f"--model-arg {key}: {raw!r} is not a valid TOML value ({exc})"
+                             ) from None
+        value = raw
     return key, value

@@ -33,6 +33,8 @@ class TextPrepared(Prepared):
 
 def read_text(path: str | Path) -> str:
     path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"--text: {path} is a directory; give one UTF-8 text file")
     if not path.is_file():
         raise UsageError(f"--text: {path} does not exist")
     try:
