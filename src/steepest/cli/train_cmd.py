@@ -152,7 +152,7 @@ def _run(session: Session, command: str, previous_seconds: float = 0.0) -> int:
     done = trainer.epoch
     print(f"{', '.join(val)}{'; ' if val else ''}{done} epoch{'s' * (done != 1)} in "
           f"{seconds:.1f} s")
-    print(f"run: {run_dir}   plots: {', '.join(str(p) for p in plots)}")
+    print(f"run: {run_dir}   plots: {', '.join(str(p) for p in plots) or 'none'}")
     for path in extra:
         if path.suffix == ".txt":
             print(f"generated text: {path}")
