@@ -8,6 +8,7 @@ that were typed; they override the ``--config`` file, which overrides the defaul
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any, NoReturn
 
 from .config import DEFAULT_LR, OPTIMIZERS, SCHEDULERS, TrainConfig, parse_model_arg
@@ -80,6 +81,9 @@ def _recipe_flags(p: argparse.ArgumentParser, training: bool = True) -> None:
                    f"{d.val_split:g}). The test split is evaluated once, at the end")
     p.add_argument("--clip-grad", type=float, default=S, metavar="NORM",
                    help="clip the global gradient norm")
+    p.add_argument("--grad-stats", action=argparse.BooleanOptionalAction, default=S,
+                   help="log per-layer gradient norms (grad_stats.jsonl) and draw the gradient "
+                        "flow, mean and max |grad| per layer (gradient-flow.png)")  # fmt: skip
     p.add_argument("--betas", type=float, nargs=2, default=S, metavar=("B1", "B2"),
                    help="adam, adamw, nadam, lion: the moment decay rates (default 0.9 0.999; "
                         "DCGAN used 0.5 0.999)")  # fmt: skip
@@ -117,6 +121,9 @@ def build_parser() -> Parser:
     p = sub.add_parser("summary", help="a model's layers, output shapes and parameter counts")
     _recipe_flags(p, training=False)
     p.add_argument("--batch", type=int, default=1, help="batch size of the example input")
+    p.add_argument("--graph", type=Path, default=None, metavar="PATH",
+                   help="also draw the computation graph (st.viz.graph) to PATH: .svg, .png, "
+                        ".pdf, or .dot for the DOT text")  # fmt: skip
 
     p = sub.add_parser("lr-find", help="learning-rate range test: plot and a suggestion")
     _recipe_flags(p)

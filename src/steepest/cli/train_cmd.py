@@ -97,6 +97,10 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
     ]
     if cfg.patience is not None:
         callbacks.append(train.EarlyStopping(patience=cfg.patience, restore_best_weights=True))
+    if cfg.grad_stats:  # about 100 records per run: enough for the picture, cheap per step
+        every = max(1, cfg.epochs * len(train_loader) // 100)
+        callbacks.append(train.GradientStats(every, path=run_dir / "grad_stats.jsonl",
+                                             plot=run_dir / "gradient-flow.png"))  # fmt: skip
     side = data.input_shape[1:] if len(data.input_shape) == 3 else None
     if task in ("vae", "gan") and data.input_shape[0] == 1 and side is not None \
             and _can_draw():
