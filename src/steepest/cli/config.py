@@ -96,10 +96,22 @@ class TrainConfig:
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None,
              overrides: dict[str, Any] | None = None) -> TrainConfig:
-        """Defaults, then the file at ``path`` (if any), then ``overrides`` (flags given)."""
+        """Defaults, then the model preset's recipe (``st.models.recipe``), then the file at
+        ``path`` (if any), then ``overrides`` (flags given)."""
         values = cls.read_file(path) if path is not None else {}
+        overrides = overrides or {}
+        model = overrides.get("model", values.get("model", cls.model))
         cfg = cls.from_dict(values, source=f"config file {path}")
-        for key, value in (overrides or {}).items():
+        preset = preset_recipe(model)
+        chosen = overrides.get("optimizer", values.get("optimizer", preset.get("optimizer")))
+        if chosen != preset.get("optimizer"):  # the recipe's lr belongs to its optimizer
+            preset = {k: v for k, v in preset.items() if k not in ("lr", "betas")}
+        for key, value in preset.items():
+            if key == "model_args":
+                cfg.model_args = {**value, **cfg.model_args}
+            elif key not in values and key not in overrides:
+                setattr(cfg, key, value)
+        for key, value in overrides.items():
             if key == "model_args":
                 cfg.model_args = {**cfg.model_args, **value}
             else:
@@ -205,6 +217,16 @@ class TrainConfig:
             lines += ["", "[model_args]"]
             lines += [f"{k} = {_toml_value(v)}" for k, v in self.model_args.items()]
         Path(path).write_text("\n".join(lines) + "\n")
+
+
+def preset_recipe(model: Any) -> dict[str, Any]:
+    """The registry's recipe for preset ``model`` ({} for an unknown name: validate() says)."""
+    from .. import models
+
+    try:
+        return models.recipe(model) if isinstance(model, str) else {}
+    except ValueError:
+        return {}
 
 
 def _toml_value(value: Any) -> str:
