@@ -22,7 +22,7 @@ from .build import build_loss, build_model, build_optimizer, build_scheduler, me
 from .config import TrainConfig
 from .data import loaders, val_loader
 from .errors import UsageError
-from .generative import prepare_for, write_pictures
+from .generative import ResetState, prepare_for, stateful_loader, write_pictures
 from .outcome import (
     EXIT_DIVERGED,
     EXIT_INTERRUPTED,
@@ -70,6 +70,9 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
     model = build_model(cfg, data)
     train_loader, test_loader = loaders(data, cfg.batch_size, cfg.seed)
     val = val_loader(data, cfg.batch_size)
+    stateful = getattr(model, "stateful", False)
+    if stateful:  # carried state: rows of consecutive batches continue each other, unshuffled
+        train_loader = stateful_loader(data, cfg.batch_size)
     if task == "gan":  # two players, two optimizers (and schedulers), no test loss
         optimizer = train.OptimizerPair(build_optimizer(cfg, model.G),
                                         build_optimizer(cfg, model.D))
@@ -95,6 +98,8 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
                               monitor=monitor,
                               every_n_steps=max(100, len(train_loader) // 4)),
     ]
+    if stateful:
+        callbacks.append(ResetState())
     if cfg.patience is not None:
         callbacks.append(train.EarlyStopping(patience=cfg.patience, restore_best_weights=True))
     if cfg.grad_stats:  # about 100 records per run: enough for the picture, cheap per step

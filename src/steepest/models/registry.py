@@ -211,7 +211,7 @@ register("mlp", MLP, "fully connected network (Flatten, Linear+act per hidden wi
 _LENET5 = {"optimizer": "adam", "lr": 0.02, "scheduler": "onecycle", "batch_size": 128,
            "epochs": 4, "model_args": {"batch_norm": True}}
 _CHARLSTM = {"optimizer": "adam", "lr": 3e-3, "batch_size": 16, "epochs": 30, "clip_grad": 1.0,
-             "seq_len": 100, "scheduler": "cosine"}
+             "seq_len": 100, "scheduler": "cosine", "model_args": {"stateful": True}}
 _TRANSFORMER = {"optimizer": "adam", "lr": 1e-3, "batch_size": 16, "epochs": 30,
                 "clip_grad": 1.0, "seq_len": 128, "scheduler": "cosine"}
 _FASTTEXT = {"optimizer": "adam", "lr": 1e-3, "batch_size": 32, "epochs": 5, "scheduler": "none"}
