@@ -149,7 +149,8 @@ def build_parser() -> Parser:
     p.add_argument("--top-k", type=int, default=None, help="sample among the k most likely")
     p.add_argument("--seed", type=int, default=0, help="random seed of the sampling")
     p.add_argument("--out", default=None, metavar="FILE.png",
-                   help="VAE/GAN: where to write a grid of 64 samples (default samples.png)")
+                   help="VAE/GAN: where to write a grid of 64 samples (default: "
+                   "generated-seedN.png in the run directory)")
 
     p = sub.add_parser("datasets", help="which datasets are cached, and where")
     p.add_argument("--check", action="store_true",
