@@ -1,0 +1,53 @@
+"""The op table on every device (the ``device`` fixture: cpu, fake_cuda, cuda): forward against
+NumPy and gradcheck, with every array argument on the device, as a user's data would be."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from op_table import CASES, Case, Sample
+
+import steepest as st
+from steepest import backend
+
+# two samples per op on each device (the scalar/broadcast and a larger one): the full table runs
+# on cpu in test_op_table.py; here the question is whether the device path works at all
+DEVICE_SAMPLES = [
+    pytest.param(c, s, id=f"{c.name}-{i}-{s.label}")
+    for c in CASES
+    for i, s in enumerate(c.samples)
+    if i in (1, 3)
+]
+
+
+def _on(device: str, value, requires_grad: bool):
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        data = backend.to_device(np.ascontiguousarray(value), device)
+        return st.Tensor(data, requires_grad=requires_grad)
+    if isinstance(value, np.ndarray):
+        return backend.to_device(value, device)
+    return value
+
+
+def _args(sample: Sample, device: str, requires_grad: bool):
+    args = [_on(device, a, requires_grad) for a in sample.args]
+    kwargs = {k: _on(device, v, False) for k, v in sample.kwargs.items()}
+    return args, kwargs
+
+
+@pytest.mark.parametrize(("case", "sample"), DEVICE_SAMPLES)
+def test_forward_on_device(case: Case, sample: Sample, device):
+    args, kwargs = _args(sample, device, False)
+    out = case.fn(*args, **kwargs)
+    outs = list(out) if isinstance(out, list | tuple) else [out]
+    want = case.ref(*sample.args, **sample.kwargs)
+    want = list(want) if isinstance(want, list | tuple) else [want]
+    for got, w in zip(outs, want, strict=True):
+        assert got.device == device, f"{case.name}: output left the device"
+        np.testing.assert_allclose(got.numpy(), w, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(("case", "sample"), DEVICE_SAMPLES)
+def test_gradcheck_on_device(case: Case, sample: Sample, device):
+    args, kwargs = _args(sample, device, True)
+    assert st.gradcheck(lambda *xs: case.fn(*xs, **kwargs), args, **case.tolerances)
