@@ -59,7 +59,8 @@ def _call(fn: Any, where: str, args: tuple, kwargs: dict) -> Any:
     out = kwargs.get("out")
     if out is not None and not isinstance(out, ndarray):
         raise _host_error(f"{where}(out=)")
-    return _wrap(fn(*_unwrap(args, where), **{k: _unwrap(v, where) for k, v in kwargs.items()}), out)
+    kwargs = {k: _unwrap(v, where) for k, v in kwargs.items()}
+    return _wrap(fn(*_unwrap(args, where), **kwargs), out)
 
 
 def _index(key: Any) -> Any:
@@ -181,11 +182,35 @@ for _n in ("neg", "pos", "abs", "invert"):
     setattr(ndarray, f"__{_n}__", _unary(f"__{_n}__"))
 ndarray.__hash__ = None  # type: ignore[assignment]
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # ndarray methods CuPy's ndarray also has
-METHODS = frozenset(["all", "any", "argmax", "argmin", "argsort", "astype", "clip", "copy", "cumsum", "dot", "fill", "flatten", "item", "max", "mean", "min", "nonzero", "prod", "ravel", "repeat", "reshape", "round", "sort", "squeeze", "std", "sum", "swapaxes", "take", "tolist", "transpose", "var", "view", "diagonal", "conj", "partition"])
+METHODS = _words("""
+    all any argmax argmin argsort astype clip copy cumsum dot fill flatten item max mean min
+    nonzero prod ravel repeat reshape round sort squeeze std sum swapaxes take tolist transpose
+    var view diagonal conj partition
+""")
 
 # namespace functions and ufuncs CuPy has (cupy.<name>), among those NumPy also has
-NAMES = frozenset(["zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange", "linspace", "eye", "identity", "ascontiguousarray", "asfortranarray", "concatenate", "stack", "vstack", "hstack", "split", "array_split", "where", "pad", "broadcast_to", "broadcast_arrays", "matmul", "dot", "einsum", "tensordot", "outer", "inner", "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "prod", "cumsum", "cumprod", "diff", "clip", "isfinite", "isnan", "isinf", "result_type", "may_share_memory", "shares_memory", "repeat", "tile", "take", "take_along_axis", "flip", "roll", "moveaxis", "transpose", "swapaxes", "expand_dims", "squeeze", "reshape", "ravel", "unique", "sort", "argsort", "searchsorted", "tril", "triu", "diag", "all", "any", "count_nonzero", "nonzero", "bincount", "around", "round", "floor", "ceil", "trunc", "copyto", "atleast_1d", "atleast_2d", "allclose", "array_equal", "isclose", "partition", "argpartition", "cumsum", "maximum", "minimum", "fmax", "fmin", "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "negative", "power", "square", "reciprocal", "sqrt", "exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "logaddexp", "sign", "abs", "absolute", "tanh", "sinh", "cosh", "sin", "cos", "tan", "arctan", "arctan2", "arcsin", "arccos", "hypot", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or", "logical_not", "logical_xor", "rint", "mod", "remainder", "fmod", "heaviside", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "intp", "bool_", "dtype", "newaxis", "inf", "nan", "pi", "e", "iinfo", "finfo", "ndim", "shape", "size"])
+NAMES = _words("""
+    zeros ones empty full zeros_like ones_like empty_like full_like arange linspace eye identity
+    ascontiguousarray asfortranarray concatenate stack vstack hstack split array_split where pad
+    broadcast_to broadcast_arrays matmul dot einsum tensordot outer inner sum mean max min amax
+    amin argmax argmin var std prod cumsum cumprod diff clip isfinite isnan isinf result_type
+    may_share_memory shares_memory repeat tile take take_along_axis flip roll moveaxis transpose
+    swapaxes expand_dims squeeze reshape ravel unique sort argsort searchsorted tril triu diag
+    all any count_nonzero nonzero bincount around round floor ceil trunc copyto atleast_1d
+    atleast_2d allclose array_equal isclose partition argpartition cumsum maximum minimum fmax
+    fmin add subtract multiply divide true_divide floor_divide negative power square reciprocal
+    sqrt exp expm1 exp2 log log1p log2 log10 logaddexp sign abs absolute tanh sinh cosh sin cos
+    tan arctan arctan2 arcsin arccos hypot equal not_equal less less_equal greater greater_equal
+    logical_and logical_or logical_not logical_xor rint mod remainder fmod heaviside float16
+    float32 float64 int8 int16 int32 int64 uint8 uint16 uint32 uint64 intp bool_ dtype newaxis
+    inf nan pi e iinfo finfo ndim shape size
+""")
 _UFUNC_AT = frozenset({"add", "subtract", "maximum", "minimum"})  # cupy ufunc.at covers these
 
 

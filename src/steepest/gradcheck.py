@@ -92,7 +92,8 @@ def gradcheck(
     for i, g in zip(checked, analytic, strict=True):
         x = inputs[i]
         numeric = numerical_grad(value, x.data, eps)
-        got = np.zeros(x.shape) if g is None else backend.to_device(g.data, "cpu").astype(np.float64)
+        got = np.zeros(x.shape) if g is None else backend.to_device(g.data, "cpu")
+        got = got.astype(np.float64)
         error = np.abs(got - numeric) - (atol + rtol * np.abs(numeric))
         if error.size and error.max() > 0:
             j = np.unravel_index(int(np.argmax(error)), error.shape)

@@ -110,7 +110,8 @@ def test_dropout_mask_on_device_and_seeded(device):
 @pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss", "mse_loss", "bce_logits", "kl"])
 def test_losses_take_host_targets_to_the_device(loss, device):
     rng = np.random.default_rng(4)
-    logits = st.Tensor(st.backend.to_device(rng.standard_normal((5, 3)), device), requires_grad=True)
+    logits = st.Tensor(st.backend.to_device(rng.standard_normal((5, 3)), device))
+    logits.requires_grad_()
     labels = rng.integers(0, 3, 5)
     target = rng.random((5, 3))
     F = nn.functional

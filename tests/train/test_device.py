@@ -1,0 +1,85 @@
+"""Training on every device (cpu, fake_cuda, cuda): fit, checkpoints written on one device and
+resumed on another, and a DataLoader's host batches going to the model's device."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _train_helpers import make_data, make_loader, make_model
+
+import steepest as st
+
+
+def _trainer(device: str, dropout: float = 0.0):
+    model = make_model(dropout=dropout).to(device)
+    opt = st.optim.Adam(model.parameters(), lr=0.02)
+    return st.train.Trainer(model, st.nn.CrossEntropyLoss(), opt, progress=False)
+
+
+def _weights(model):
+    return {k: v for k, v in model.state_dict().items()}
+
+
+def test_fit_on_device_matches_host(device):
+    x, y = make_data()
+    host, moved = _trainer("cpu"), _trainer(device)
+    h_host = host.fit(make_loader(x, y), make_loader(x, y, shuffle=False), epochs=2)
+    h_dev = moved.fit(make_loader(x, y), make_loader(x, y, shuffle=False), epochs=2)
+    assert all(p.device == device for p in moved.model.parameters())
+    np.testing.assert_allclose(h_dev["loss"], h_host["loss"], rtol=1e-5)
+    want = _weights(host.model)
+    for k, v in _weights(moved.model).items():
+        assert type(v) is np.ndarray  # state_dict gives host copies whatever the device
+        np.testing.assert_allclose(v, want[k], rtol=1e-4, atol=1e-6, err_msg=k)
+
+
+@pytest.mark.parametrize("direction", ["device->cpu", "cpu->device"])
+def test_checkpoint_resumes_across_devices(direction, device, tmp_path):
+    first, second = direction.split("->")
+    first = device if first == "device" else first
+    second = device if second == "device" else second
+    x, y = make_data()
+    straight = _trainer(second)
+    straight.fit(make_loader(x, y), epochs=3)
+    before = _trainer(first)
+    before.fit(make_loader(x, y), epochs=1)
+    path = before.save_checkpoint(tmp_path / "run.safetensors")
+    after = _trainer(second)
+    after.load_checkpoint(path)
+    assert all(p.device == second for p in after.model.parameters())
+    after.fit(make_loader(x, y), epochs=3)
+    want = _weights(straight.model)
+    for k, v in _weights(after.model).items():
+        np.testing.assert_allclose(v, want[k], rtol=1e-4, atol=1e-6, err_msg=k)
+
+
+def test_dropout_run_resumes_on_device(device, tmp_path):
+    """Device dropout masks come from a generator re-seeded from the restored host state, so a
+    resumed run continues with finite losses and its weights on the device."""
+    x, y = make_data()
+    trainer = _trainer(device, dropout=0.3)
+    trainer.fit(make_loader(x, y), epochs=1)
+    path = trainer.save_checkpoint(tmp_path / "drop.safetensors")
+    again = _trainer(device, dropout=0.3)
+    again.load_checkpoint(path)
+    history = again.fit(make_loader(x, y), epochs=2)
+    assert np.isfinite(history["loss"]).all() and len(history["loss"]) == 2
+
+
+def test_dataloader_batches_to_device(device):
+    x, y = make_data(n=40)
+    loader = make_loader(x, y, batch_size=16, shuffle=False)
+    model = make_model().to(device)
+    seen = 0
+    for xb, yb in loader:
+        xb, yb = xb.to(device), yb.to(device)
+        assert xb.device == device and yb.device == device
+        out = model(xb)
+        assert out.device == device
+        seen += len(xb)
+    assert seen == 40
+    preds = st.train.predict(model, x)
+    assert type(preds) is np.ndarray and preds.shape == (40, 3)
+    np.testing.assert_allclose(preds, st.train.predict(make_model(), x), rtol=1e-5, atol=1e-6)
+    result = st.train.evaluate(model, st.nn.CrossEntropyLoss(), loader)
+    assert np.isfinite(result["loss"])
