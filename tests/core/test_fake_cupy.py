@@ -3,10 +3,10 @@ the backend says in one line why 'cuda' cannot be used."""
 
 from __future__ import annotations
 
-import _fake_cupy
 import numpy as np
 import pytest
 
+import _fake_cupy
 import steepest as st
 from steepest import backend
 
@@ -69,10 +69,10 @@ def test_cuda_without_cupy_is_one_line(monkeypatch):
 
 def test_cuda_without_a_gpu_is_one_line(monkeypatch):
     class NoDevice:
-        class cuda:  # noqa: N801 - CuPy's layout
-            class runtime:  # noqa: N801
+        class cuda:
+            class runtime:
                 @staticmethod
-                def getDeviceCount():  # noqa: N802
+                def getDeviceCount():
                     raise RuntimeError("cudaErrorNoDevice: no CUDA-capable device is detected")
 
     monkeypatch.setattr(backend, "_cupy", NoDevice)
