@@ -30,6 +30,7 @@ DEFAULT_LR = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01, "
               "adadelta": 1.0, "adam": 1e-3, "adamw": 1e-3, "nadam": 2e-3, "lion": 1e-4}
 BETA_OPTIMIZERS = ("adam", "adamw", "nadam", "lion")  # the ones that take betas
 SCHEDULERS = ("none", "step", "cosine", "onecycle", "exponential", "plateau")
+DEVICES = ("cpu", "cuda")
 
 
 @dataclass
@@ -58,6 +59,7 @@ class TrainConfig:
     text: str | None = None  # language models: the text file to learn from
     seq_len: int = 128  # language models: characters per chunk (backpropagation through time)
     model_args: dict[str, Any] = field(default_factory=dict)
+    device: str = "cpu"  # "cuda": train on the GPU through CuPy (docs/gpu.md)
 
     # ----- reading -----------------------------------------------------------------------
     @classmethod
@@ -109,6 +111,7 @@ class TrainConfig:
         """Raise UsageError for the first impossible value; return self."""
         self._choice("optimizer", OPTIMIZERS)
         self._choice("scheduler", SCHEDULERS)
+        self._choice("device", DEVICES)
         for name in ("dataset", "model"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise UsageError(f"{name} must be a non-empty string, got "
