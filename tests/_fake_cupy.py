@@ -292,6 +292,10 @@ class _Runtime:
     def getDeviceCount() -> int:
         return 1
 
+    @staticmethod
+    def deviceSynchronize() -> None:
+        return None
+
 
 class _Module(types.ModuleType):
     def __getattr__(self, name: str) -> Any:

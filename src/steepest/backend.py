@@ -66,6 +66,13 @@ def require_device(device: str) -> Any:
     return cp
 
 
+def synchronize(device: str = "cuda") -> None:
+    """Wait until the device has finished its queued work (GPU calls return before they run,
+    so a timer must wait); nothing to wait for on the CPU."""
+    if device != "cpu":
+        require_device(device).cuda.runtime.deviceSynchronize()
+
+
 def device_of(array: Any) -> str:
     return "cpu" if array_module(array) is np else "cuda"
 

@@ -18,7 +18,8 @@ def test_train_on_device_matches_cpu(run_cli, device, tmp_path):
         runs[name] = load_checkpoint(tmp_path / name / "checkpoints" / "last.safetensors")
     for k, v in runs["dev"]["model"].items():
         assert type(v) is np.ndarray  # the checkpoint holds host arrays
-        np.testing.assert_allclose(v, runs["cpu"]["model"][k], rtol=1e-4, atol=1e-6, err_msg=k)
+        # float32 sums round differently on a GPU; a missed or doubled step is far outside these
+        np.testing.assert_allclose(v, runs["cpu"]["model"][k], rtol=1e-3, atol=1e-4, err_msg=k)
     assert runs["dev"]["config"]["device"] == device
 
 

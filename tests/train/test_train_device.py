@@ -16,6 +16,11 @@ def _trainer(device: str, dropout: float = 0.0):
     return st.train.Trainer(model, st.nn.CrossEntropyLoss(), opt, progress=False)
 
 
+# float32 on a GPU sums in another order than on the host; a missed or doubled step moves the
+# weights by about 1e-2, far outside these tolerances
+RTOL, ATOL = 1e-3, 1e-4
+
+
 def _weights(model):
     return {k: v for k, v in model.state_dict().items()}
 
@@ -26,11 +31,11 @@ def test_fit_on_device_matches_host(device):
     h_host = host.fit(make_loader(x, y), make_loader(x, y, shuffle=False), epochs=2)
     h_dev = moved.fit(make_loader(x, y), make_loader(x, y, shuffle=False), epochs=2)
     assert all(p.device == device for p in moved.model.parameters())
-    np.testing.assert_allclose(h_dev["loss"], h_host["loss"], rtol=1e-5)
+    np.testing.assert_allclose(h_dev["loss"], h_host["loss"], rtol=RTOL)
     want = _weights(host.model)
     for k, v in _weights(moved.model).items():
         assert type(v) is np.ndarray  # state_dict gives host copies whatever the device
-        np.testing.assert_allclose(v, want[k], rtol=1e-4, atol=1e-6, err_msg=k)
+        np.testing.assert_allclose(v, want[k], rtol=RTOL, atol=ATOL, err_msg=k)
 
 
 @pytest.mark.parametrize("direction", ["device->cpu", "cpu->device"])
@@ -50,7 +55,7 @@ def test_checkpoint_resumes_across_devices(direction, device, tmp_path):
     after.fit(make_loader(x, y), epochs=3)
     want = _weights(straight.model)
     for k, v in _weights(after.model).items():
-        np.testing.assert_allclose(v, want[k], rtol=1e-4, atol=1e-6, err_msg=k)
+        np.testing.assert_allclose(v, want[k], rtol=RTOL, atol=ATOL, err_msg=k)
 
 
 def test_dropout_run_resumes_on_device(device, tmp_path):
@@ -80,6 +85,6 @@ def test_dataloader_batches_to_device(device):
     assert seen == 40
     preds = st.train.predict(model, x)
     assert type(preds) is np.ndarray and preds.shape == (40, 3)
-    np.testing.assert_allclose(preds, st.train.predict(make_model(), x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(preds, st.train.predict(make_model(), x), rtol=RTOL, atol=ATOL)
     result = st.train.evaluate(model, st.nn.CrossEntropyLoss(), loader)
     assert np.isfinite(result["loss"])
