@@ -95,8 +95,11 @@ def rand(
     requires_grad: bool = False,
     device: str = "cpu",
 ) -> Tensor:
-    """Uniform samples in [0, 1), from ``generator`` or the default one (``st.manual_seed``)."""
+    """Uniform samples in [0, 1), from ``generator`` or the default one (``st.manual_seed``);
+    on a GPU drawn there, by the generator's device stream (``Generator.for_array``)."""
     g = generator_or_default(generator)
+    if device != "cpu":
+        return _on_device(g, "random", _shape(shape), dtype, requires_grad, device)
     return _make(
         g.np.random(_shape(shape), dtype=np.float64).astype(_float(dtype)), requires_grad, device
     )
@@ -109,6 +112,18 @@ def randn(
     requires_grad: bool = False,
     device: str = "cpu",
 ) -> Tensor:
-    """Standard normal samples, from ``generator`` or the default one (``st.manual_seed``)."""
+    """Standard normal samples, from ``generator`` or the default one (``st.manual_seed``);
+    on a GPU drawn there, by the generator's device stream (``Generator.for_array``)."""
     g = generator_or_default(generator)
+    if device != "cpu":
+        return _on_device(g, "standard_normal", _shape(shape), dtype, requires_grad, device)
     return _make(g.np.standard_normal(_shape(shape)).astype(_float(dtype)), requires_grad, device)
+
+
+def _on_device(g: Generator, draw: str, shape: tuple[int, ...], dtype: Any, requires_grad: bool,
+               device: str) -> Tensor:
+    """Draws made on the device by ``g``'s device generator (seeded from ``g``): no host copy."""
+    dt = _float(dtype)
+    native = dt if dt in (np.float32, np.float64) else np.dtype(np.float64)  # what CuPy draws
+    array = getattr(g.for_array(backend.require_device(device)), draw)(shape, dtype=native)
+    return Tensor(array.astype(dt, copy=False), requires_grad=requires_grad)

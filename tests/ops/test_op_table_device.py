@@ -41,6 +41,10 @@ def _on(device: str, value, requires_grad: bool):
     return value
 
 
+def _floats(sample: Sample) -> list[np.ndarray]:
+    return [a for a in sample.args if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+
+
 def _args(sample: Sample, device: str, requires_grad: bool):
     args = [_on(device, a, requires_grad) for a in sample.args]
     kwargs = {k: _on(device, v, False) for k, v in sample.kwargs.items()}
@@ -66,3 +70,22 @@ def test_forward_on_device(case: Case, sample: Sample, device):
 def test_gradcheck_on_device(case: Case, sample: Sample, device):
     args, kwargs = _args(sample, device, True)
     assert st.gradcheck(lambda *xs: case.fn(*xs, **kwargs), args, **case.tolerances)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_float32_backward_on_device(case: Case, device):
+    """float32, as models run: NumPy float32 scalars made inside a rule are not Python floats,
+    and must not turn into host arrays (float64 samples above cannot show that)."""
+    sample = next(s for s in case.samples if all(a.size > 1 for a in _floats(s)))
+    f32 = Sample(tuple(a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype.kind == "f"
+                       else a for a in sample.args), sample.kwargs, sample.label)
+    args, kwargs = _args(f32, device, True)
+    out = case.fn(*args, **kwargs)
+    outs = list(out) if isinstance(out, list | tuple) else [out]
+    total = sum((o * o).sum() for o in outs if o.dtype.kind == "f")
+    if not getattr(total, "requires_grad", False):
+        return  # nothing differentiable reaches the output (e.g. sign)
+    total.backward()
+    for a in args:
+        if isinstance(a, st.Tensor) and a.requires_grad and a.grad is not None:
+            assert a.grad.device == device and a.grad.dtype == np.float32, case.name

@@ -88,3 +88,24 @@ def test_dataloader_batches_to_device(device):
     np.testing.assert_allclose(preds, st.train.predict(make_model(), x), rtol=RTOL, atol=ATOL)
     result = st.train.evaluate(model, st.nn.CrossEntropyLoss(), loader)
     assert np.isfinite(result["loss"])
+
+
+def test_generative_training_on_device(device):
+    """VAE (device noise), denoising autoencoder (device corruption) and GAN (both players)."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (64, 1, 4, 4)).astype(np.float32)
+    loader = st.data.DataLoader(st.data.ArrayDataset(x, x), batch_size=16, shuffle=True, seed=0)
+    for name, loss in (("vae", st.train.VAELoss()), ("dae", st.nn.MSELoss())):
+        st.manual_seed(0)
+        model = st.models.get(name, in_features=16, hidden=(8,), latent=2).to(device)
+        trainer = st.train.Trainer(model, loss, st.optim.Adam(model.parameters(), lr=1e-2),
+                                   metrics=[], progress=False)
+        history = trainer.fit(loader, epochs=2)
+        assert np.isfinite(history["loss"]).all(), name
+        assert all(p.device == device for p in model.parameters()), name
+    st.manual_seed(0)
+    gan = st.models.GAN(16, latent=3, hidden=(8,), dropout=0.2).to(device)
+    opt = lambda m: st.optim.Adam(m.parameters(), lr=2e-3)  # noqa: E731
+    trainer = st.train.GANTrainer(gan, opt(gan.G), opt(gan.D), progress=False)
+    history = trainer.fit(loader, epochs=2)
+    assert np.isfinite(history["d_loss"]).all() and np.isfinite(history["d_real"]).all()
