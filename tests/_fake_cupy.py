@@ -209,7 +209,7 @@ NAMES = _words("""
     tan arctan arctan2 arcsin arccos hypot equal not_equal less less_equal greater greater_equal
     logical_and logical_or logical_not logical_xor rint mod remainder fmod heaviside float16
     float32 float64 int8 int16 int32 int64 uint8 uint16 uint32 uint64 intp bool_ dtype newaxis
-    inf nan pi e iinfo finfo ndim shape size
+    inf nan pi e iinfo finfo ndim shape size indices ix_ unravel_index
 """)
 _UFUNC_AT = frozenset({"add", "subtract", "maximum", "minimum"})  # cupy ufunc.at covers these
 
