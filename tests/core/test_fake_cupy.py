@@ -80,4 +80,4 @@ def test_cuda_without_a_gpu_is_one_line(monkeypatch):
         st.nn.Linear(2, 2).to("cuda")
     assert "\n" not in str(e.value)
     with pytest.raises(ValueError, match="unknown device 'gpu'"):
-        st.zeros(2).to("gpu")
+        st.nn.Linear(2, 2).to("gpu")
