@@ -193,7 +193,7 @@ class Tensor(InPlaceMethods):
         out = self
         if dtype is not None:
             out = _ops.cast(out, dtype)
-        if dev is not None and backend.to_device(out.data, dev) is not out.data:
+        if dev is not None and backend.device_of(out.data) != dev:  # no trial copy to compare
             out = _ops.shape.ToDevice.apply(out, device=str(dev))
         if kwargs.get("copy") and out is self:
             out = _ops.clone(self)

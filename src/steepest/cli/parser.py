@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .config import DEFAULT_LR, OPTIMIZERS, SCHEDULERS, TrainConfig, parse_model_arg
+from .config import DEFAULT_LR, DEVICES, OPTIMIZERS, SCHEDULERS, TrainConfig, parse_model_arg
 from .errors import UsageError
 
 S = argparse.SUPPRESS
@@ -91,6 +91,8 @@ def _recipe_flags(p: argparse.ArgumentParser, training: bool = True) -> None:
                    help="run directory (default runs/DATASET-MODEL-TIME)")
     p.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=S,
                    help="no progress bar")
+    p.add_argument("--device", default=S, choices=DEVICES,
+                   help=f"cpu, or cuda: the GPU through CuPy (default {d.device})")
 
 
 def build_parser() -> Parser:

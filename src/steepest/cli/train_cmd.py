@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_write_bytes
-from .build import build_loss, build_model, build_optimizer, build_scheduler, metric_name, task_of
+from .build import (
+    build_loss,
+    build_model,
+    build_optimizer,
+    build_scheduler,
+    check_device,
+    metric_name,
+    task_of,
+)
 from .config import TrainConfig
 from .data import loaders, val_loader
 from .errors import UsageError
@@ -66,8 +74,9 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
     from .. import train
 
     task = task_of(cfg)
+    device = check_device(cfg)  # before the data: a missing GPU is reported at once
     data = prepare_for(cfg, task)
-    model = build_model(cfg, data)
+    model = build_model(cfg, data).to(device)  # before the optimizer, which keeps the arrays
     train_loader, test_loader = loaders(data, cfg.batch_size, cfg.seed)
     val = val_loader(data, cfg.batch_size)
     stateful = getattr(model, "stateful", False)
