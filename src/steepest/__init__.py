@@ -24,7 +24,7 @@ from .tensor import Tensor
 __version__ = "0.1.0"
 
 # Subpackages load on first use, keeping `import steepest` fast.
-_LAZY = {"nn", "optim", "data", "datasets", "train", "models", "studies", "cli"}
+_LAZY = {"nn", "optim", "data", "datasets", "train", "models", "studies", "cli", "distributed"}
 
 
 def __getattr__(name: str) -> Any:
