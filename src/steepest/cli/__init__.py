@@ -52,6 +52,12 @@ def _dispatch(argv: list[str]) -> int:
     if args.command is None:
         raise UsageError("choose a command: train, eval, resume, summary, lr-find, datasets "
                          "(steepest --help)")
+    if getattr(args, "processes", None) is not None:
+        from ..distributed.launch import relaunch
+
+        code = relaunch(args.processes, argv)  # None: already one of the ranks
+        if code is not None:
+            return code
     if args.command == "train":
         from .train_cmd import train_command
 

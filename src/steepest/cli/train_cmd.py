@@ -17,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .. import distributed
+from ..distributed.session import distribute
 from .build import build_loss, build_model, build_optimizer, build_scheduler, metric_name, task_of
 from .config import TrainConfig
 from .data import loaders
@@ -90,7 +92,8 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
         trainer = train.GANTrainer(model, optimizer.g, optimizer.d, **common)
     else:
         trainer = train.Trainer(model, loss_fn, optimizer, **common)
-    return Session(cfg, run_dir, trainer, train_loader, test_loader, metric, task, data)
+    session = Session(cfg, run_dir, trainer, train_loader, test_loader, metric, task, data)
+    return distribute(session)  # under MPI: shards, gradient averaging, rank 0 writes
 
 
 def _run(session: Session, command: str, previous_seconds: float = 0.0) -> int:
@@ -98,6 +101,8 @@ def _run(session: Session, command: str, previous_seconds: float = 0.0) -> int:
     from .report import plot_run, write_summary
 
     cfg, run_dir, trainer = session.cfg, session.run_dir, session.trainer
+    if not distributed.is_main():  # rank 0 alone prints and writes
+        return _run_quietly(session)
     log = _RunLog(run_dir / "run.json")
     log.start(command)
     start = time.perf_counter()
@@ -134,6 +139,13 @@ def _run(session: Session, command: str, previous_seconds: float = 0.0) -> int:
     return 0
 
 
+def _run_quietly(session: Session) -> int:
+    """A rank other than 0: train (in step with rank 0) and report only through the exit code."""
+    trainer = session.trainer
+    trainer.fit(session.train_loader, session.test_loader, epochs=session.cfg.epochs)
+    return 1 if trainer.stop_reason == "nan" else 0
+
+
 class _RunLog:
     """run.json: every command that worked on this run directory and the seconds it took."""
 
@@ -161,12 +173,14 @@ class _RunLog:
 def train_command(cfg: TrainConfig, command: str) -> int:
     cfg.validate()
     run_dir = Path(cfg.out) if cfg.out else default_run_dir(cfg)
+    run_dir = Path(distributed.broadcast_text(str(run_dir)))  # ranks' clocks may differ by 1 s
     if (run_dir / LAST).exists():
         raise UsageError(f"{run_dir} already holds a run; continue it with `steepest resume "
                          f"{run_dir}` or pick another --out")
     session = build_session(cfg, run_dir)  # every input checked before anything is written
-    run_dir.mkdir(parents=True, exist_ok=True)
-    cfg.save(run_dir / "config.toml")
+    if distributed.is_main():
+        run_dir.mkdir(parents=True, exist_ok=True)
+        cfg.save(run_dir / "config.toml")
     return _run(session, command)
 
 
@@ -204,5 +218,6 @@ def resume_command(run_dir: Path, epochs: int | None, quiet: bool | None, comman
         print(f"{run_dir} already finished {done} of {cfg.epochs} epochs; pass --epochs to train "
               "further")
         return 0
-    cfg.save(run_dir / "config.toml")
+    if distributed.is_main():
+        cfg.save(run_dir / "config.toml")
     return _run(session, command, previous_seconds=_RunLog(run_dir / "run.json").seconds)

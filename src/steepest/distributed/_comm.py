@@ -42,7 +42,33 @@ def init() -> Any:
                 "'steepest[mpi]' (mpi4py and the mpich wheel)"
             ) from exc
         _comm = MPI.COMM_WORLD
+        if _comm.Get_size() > 1:
+            _install_failure_line(int(_comm.Get_rank()), int(_comm.Get_size()))
+            _record_pid(int(_comm.Get_rank()))
     return _comm
+
+
+def _install_failure_line(r: int, n: int) -> None:
+    """After the traceback of an uncaught exception, one line naming this rank: with N
+    tracebacks interleaved on one terminal, it says which rank failed first and why."""
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+        previous(kind, exc, tb)
+        what = " ".join(str(exc).split()) or kind.__name__
+        print(f"steepest: rank {r} of {n} failed: {kind.__name__}: {what}", file=sys.stderr,
+              flush=True)
+
+    sys.excepthook = hook
+
+
+def _record_pid(r: int) -> None:
+    """Under ``steepest ... --processes N`` (or any launcher setting STEEPEST_RANK_PIDS): write
+    ``<dir>/<pid>`` holding the rank, so the launcher can name a rank the OS killed."""
+    where = os.environ.get("STEEPEST_RANK_PIDS")
+    if where and os.path.isdir(where):
+        with open(os.path.join(where, str(os.getpid())), "w") as f:
+            f.write(str(r))
 
 
 def comm() -> Any:
@@ -101,6 +127,17 @@ def allreduce_floats(values: list[float]) -> list[float]:
     """Sum a few Python floats over ranks in one call (packed into a float64 buffer)."""
     buf = np.asarray(values, dtype=np.float64)
     return allreduce_sum_(buf).tolist()
+
+
+def broadcast_text(text: str, root: int = 0) -> str:
+    """Root's string on every rank (UTF-8 bytes in two Bcasts: length, then the bytes)."""
+    c = comm()
+    if c is None or c.Get_size() == 1:
+        return text
+    data = np.frombuffer(text.encode(), dtype=np.uint8)
+    size = broadcast_(np.array([data.size], dtype=np.int64), root)
+    buf = data.copy() if c.Get_rank() == root else np.empty(int(size[0]), dtype=np.uint8)
+    return broadcast_(buf, root).tobytes().decode()
 
 
 def abort(code: int = 1) -> None:

@@ -86,9 +86,10 @@ class ShardedLoader:
     Global batch ``b`` of epoch ``e`` is the one ``loader`` itself would yield; this rank gets
     its examples at positions ``rank, rank + N, ...`` within it. A final global batch smaller
     than N (it cannot give every rank an example) is skipped, so every rank takes the same
-    number of steps. Augmentation (``loader.transform``) runs on the shard with the batch's
-    generator ``default_rng([seed, e, b])``. ``optimizer``: a ``DistributedOptimizer`` told
-    each batch's share ``n_rank / n_global``, which makes the averaged gradient exact.
+    number of steps (``drop_small_last=False`` keeps it, for evaluation: no collective there).
+    Augmentation (``loader.transform``) runs on the shard with the batch's generator
+    ``default_rng([seed, e, b])``. ``optimizer``: a ``DistributedOptimizer`` told each batch's
+    share ``n_rank / n_global``, which makes the averaged gradient exact.
     The state (``state_dict``) is the wrapped loader's: epoch and position.
     """
 
@@ -98,6 +99,7 @@ class ShardedLoader:
         optimizer: Any = None,
         rank: int | None = None,
         world_size: int | None = None,
+        drop_small_last: bool = True,
     ) -> None:
         self.rank, self.world = _check_rank("ShardedLoader", rank, world_size)
         if not hasattr(loader, "epoch_order"):
@@ -105,19 +107,28 @@ class ShardedLoader:
         self.loader, self.optimizer = loader, optimizer
         self.dataset = loader.dataset
         self.batch_size = loader.batch_size
+        self.drop_small_last = drop_small_last
 
     def __len__(self) -> int:
         n, b = len(self.loader.dataset), self.loader.batch_size
         full, rest = divmod(n, b)
         if self.loader.drop_last or rest == 0:
             return full
-        return full + (1 if rest >= self.world else 0)
+        return full + (1 if rest >= self.world or not self.drop_small_last else 0)
+
+    def num_examples(self) -> int:
+        """How many examples this rank reads in one epoch."""
+        n, b = len(self.loader.dataset), self.batch_size
+        sizes = [min(b, n - lo) for lo in range(0, b * len(self), b)]
+        return sum(len(range(self.rank, size, self.world)) for size in sizes)
 
     def _batch(self, order: np.ndarray | None, epoch: int, index: int) -> Any:
         lo = index * self.batch_size
         hi = min(lo + self.batch_size, len(self.dataset))
         ids = np.arange(lo, hi) if order is None else order[lo:hi]
         mine = ids[self.rank :: self.world]
+        if len(mine) == 0:
+            return None
         if self.optimizer is not None:
             self.optimizer.share = len(mine) / (hi - lo)
         ld = self.loader
@@ -141,7 +152,8 @@ class ShardedLoader:
         for b in range(start, len(self)):
             batch = self._batch(order, epoch, b)
             ld.position = b + 1
-            yield batch
+            if batch is not None:  # None: this rank's share of a small last batch is empty
+                yield batch
         ld.epoch, ld.position = epoch + 1, 0
 
     def state_dict(self) -> dict[str, Any]:
