@@ -24,7 +24,8 @@ from .tensor import Tensor
 __version__ = "0.1.0"
 
 # Subpackages load on first use, keeping `import steepest` fast.
-_LAZY = {"nn", "optim", "data", "datasets", "train", "models", "studies", "cli", "distributed"}
+_LAZY = {"nn", "optim", "data", "datasets", "train", "models", "studies", "cli", "viz",
+         "distributed"}
 
 
 def __getattr__(name: str) -> Any:
