@@ -87,6 +87,10 @@ def _dispatch(argv: list[str]) -> int:
 
         cfg, _ = config_from(args)
         return lr_find_command(cfg, args.start_lr, args.end_lr, args.steps)
+    if args.command == "sweep":
+        from .sweep_cmd import sweep_command
+
+        return sweep_command(args, argv)
     if args.command == "study":
         from .study_cmd import study_command
 

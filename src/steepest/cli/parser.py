@@ -147,6 +147,9 @@ def build_parser() -> Parser:
     from .study_cmd import add_study_parser
 
     add_study_parser(sub)
+    from .sweep_cmd import add_sweep_parser
+
+    add_sweep_parser(sub)
     return root
 
 

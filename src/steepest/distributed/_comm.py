@@ -22,6 +22,7 @@ import numpy as np
 _LAUNCHER_ENV = ("PMI_SIZE", "PMI_RANK", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE")
 
 _comm: Any = None  # the MPI communicator once initialised; None: a world of one
+_solo = False  # a task of a process pool: a world of its own, whatever the launcher
 
 
 def launched_by_mpi() -> bool:
@@ -71,8 +72,16 @@ def _record_pid(r: int) -> None:
             f.write(str(r))
 
 
+def set_solo(solo: bool = True) -> None:
+    """Make this process a world of one (pool workers: each task trains alone)."""
+    global _solo
+    _solo = solo
+
+
 def comm() -> Any:
     """COMM_WORLD under MPI, else None (a world of one process)."""
+    if _solo:
+        return None
     if _comm is None and launched_by_mpi():
         init()
     return _comm

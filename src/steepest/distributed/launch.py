@@ -44,10 +44,10 @@ def mpiexec_path() -> str:
     return found
 
 
-def mpi_command(n: int, program: list[str]) -> list[str]:
-    """``mpiexec -launcher fork -n N python -m mpi4py PROGRAM`` (``-m steepest train ...``
-    or ``script.py args``)."""
-    return [mpiexec_path(), "-launcher", "fork", "-n", str(n), sys.executable, "-m", "mpi4py",
+def mpi_command(n: int, program: list[str], runner: str = "mpi4py") -> list[str]:
+    """``mpiexec -launcher fork -n N python -m RUNNER PROGRAM`` (``-m steepest train ...`` or
+    ``script.py args``); RUNNER ``mpi4py.futures`` makes ranks 1.. an MPIPoolExecutor pool."""
+    return [mpiexec_path(), "-launcher", "fork", "-n", str(n), sys.executable, "-m", runner,
             *program]
 
 
@@ -62,12 +62,12 @@ def rank_env(n: int, pid_dir: str | None = None) -> dict[str, str]:
     return env
 
 
-def run(n: int, program: list[str]) -> int:
+def run(n: int, program: list[str], runner: str = "mpi4py") -> int:
     """Run ``python -m mpi4py PROGRAM`` as ``n`` ranks; returns the job's exit code. A rank
     killed by a signal is named in one line on stderr."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise UsageError(f"--processes must be an int >= 1, got {n!r}")
-    cmd = mpi_command(n, program)
+    cmd = mpi_command(n, program, runner)
     with tempfile.TemporaryDirectory(prefix="steepest-ranks-") as tmp:
         pid_dir = os.environ.get("STEEPEST_RANK_PIDS") or tmp
         proc = subprocess.Popen(cmd, env=rank_env(n, pid_dir), stdout=subprocess.PIPE,
