@@ -94,7 +94,7 @@ def _dispatch(argv: list[str]) -> int:
     if args.command == "study":
         from .study_cmd import study_command
 
-        return study_command(args, command)
+        return study_command(args, command, argv)
     from .info_cmds import datasets_command
 
     return datasets_command(args.check, args.timeout)

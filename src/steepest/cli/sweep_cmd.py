@@ -117,7 +117,7 @@ def sweep_command(args: argparse.Namespace, argv: list[str]) -> int:
 
         if not _comm.launched_by_mpi():  # start the pool: this command on workers + 1 ranks
             return launch.run(max(1, args.workers) + 1, ["-m", "steepest", *argv],
-                              runner="mpi4py.futures")
+                              runner="mpi4py.futures", threads=1)
     out = Path(args.out)
     jobs = []
     for combo in itertools.product(*grid.values()):

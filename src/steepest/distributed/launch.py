@@ -51,18 +51,22 @@ def mpi_command(n: int, program: list[str], runner: str = "mpi4py") -> list[str]
             *program]
 
 
-def rank_env(n: int, pid_dir: str | None = None) -> dict[str, str]:
-    """The environment of the ranks: BLAS threads split over them, the pid directory."""
+def rank_env(n: int, pid_dir: str | None = None, threads: int | None = None
+             ) -> dict[str, str]:
+    """The environment of the ranks: BLAS threads split over them (unless the user chose),
+    or exactly ``threads`` (pools: one per task, as the local worker processes have)."""
     env = dict(os.environ)
-    threads = str(max(1, (os.cpu_count() or 1) // n))
     for key in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env.setdefault(key, threads)
+        if threads is not None:
+            env[key] = str(threads)
+        else:
+            env.setdefault(key, str(max(1, (os.cpu_count() or 1) // n)))
     if pid_dir is not None:
         env["STEEPEST_RANK_PIDS"] = pid_dir
     return env
 
 
-def run(n: int, program: list[str], runner: str = "mpi4py") -> int:
+def run(n: int, program: list[str], runner: str = "mpi4py", threads: int | None = None) -> int:
     """Run ``python -m mpi4py PROGRAM`` as ``n`` ranks; returns the job's exit code. A rank
     killed by a signal is named in one line on stderr."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -70,7 +74,7 @@ def run(n: int, program: list[str], runner: str = "mpi4py") -> int:
     cmd = mpi_command(n, program, runner)
     with tempfile.TemporaryDirectory(prefix="steepest-ranks-") as tmp:
         pid_dir = os.environ.get("STEEPEST_RANK_PIDS") or tmp
-        proc = subprocess.Popen(cmd, env=rank_env(n, pid_dir), stdout=subprocess.PIPE,
+        proc = subprocess.Popen(cmd, env=rank_env(n, pid_dir, threads), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
         kept: list[bytes] = []
         relays = [threading.Thread(target=_relay, args=(pipe, stream, kept), daemon=True)
