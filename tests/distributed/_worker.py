@@ -2,7 +2,9 @@
 
 ``equiv OPTIMIZER OUT.npz``: train a float64 MLP on 100 examples, global batch 12, 3 epochs
 (27 steps; the last batch of each epoch has 4 examples, uneven over 3 ranks), write rank 0's
-final parameters. ``shard OUT_PREFIX``: each rank writes the indices it read in two epochs.
+final parameters. ``batchnorm sync|local OUT.npz``: a model with batch norm (SyncBatchNorm
+or per-rank statistics).
+``shard OUT_PREFIX``: each rank writes the indices it read in two epochs.
 ``raise RANK`` / ``kill RANK``: that rank fails at its third allreduce.
 """
 
@@ -48,6 +50,29 @@ def equiv(name: str, out: str) -> None:
         np.savez(out, steps=steps, **arrays)
 
 
+def batchnorm(kind: str, out: str) -> None:
+    """A model with batch norm, 96 examples, global batch 12: ``sync`` converts it to
+    SyncBatchNorm under MPI, ``local`` keeps per-rank statistics (the default)."""
+    st.set_default_dtype(np.float64)
+    st.manual_seed(7)
+    model = st.nn.Sequential(st.nn.Linear(5, 8), st.nn.BatchNorm1d(8), st.nn.Tanh(),
+                             st.nn.Linear(8, 3))
+    if kind == "sync":
+        model = dist.SyncBatchNorm.convert_sync_batchnorm(model)
+    opt = dist.DistributedOptimizer(st.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+                                    model)
+    rng = np.random.default_rng(0)
+    data = ArrayDataset(rng.standard_normal((96, 5)) * 3 + 1, rng.integers(0, 3, 96))
+    loader = dist.ShardedLoader(DataLoader(data, batch_size=12, shuffle=True, seed=3), opt)
+    for _ in range(2):
+        for x, y in loader:
+            opt.zero_grad()
+            st.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+    if dist.is_main():
+        np.savez(out, **{k: np.asarray(v) for k, v in model.state_dict().items()})
+
+
 def shard(prefix: str) -> None:
     sampler = dist.DistributedSampler(range(23), shuffle=True, seed=5)
     seen = []
@@ -72,6 +97,8 @@ if __name__ == "__main__":
     mode, *args = sys.argv[1:]
     if mode == "equiv":
         equiv(*args)
+    elif mode == "batchnorm":
+        batchnorm(*args)
     elif mode == "shard":
         shard(*args)
     else:

@@ -29,6 +29,24 @@ def test_n_ranks_match_one_process(mpirun, tmp_path, optimizer):
         assert max(np.abs(ref[k]).max() for k in ref.files if k != "steps") > 0.1
 
 
+def test_sync_batchnorm_matches_one_process_and_local_statistics_do_not(mpirun, tmp_path):
+    done = mpirun(0, "batchnorm", "sync", tmp_path / "one.npz")  # one process: plain BN
+    assert done.returncode == 0, done.stderr
+    ref = np.load(tmp_path / "one.npz")
+    assert "1.running_var" in ref.files
+    for n in (2, 3):
+        done = mpirun(n, "batchnorm", "sync", tmp_path / f"sync{n}.npz")
+        assert done.returncode == 0, done.stderr
+        got = np.load(tmp_path / f"sync{n}.npz")
+        for key in ref.files:
+            np.testing.assert_allclose(got[key], ref[key], rtol=0, atol=1e-6, err_msg=key)
+    # DDP's default, local statistics, normalises each shard by itself: a different model
+    done = mpirun(2, "batchnorm", "local", tmp_path / "local.npz")
+    assert done.returncode == 0, done.stderr
+    local = np.load(tmp_path / "local.npz")
+    assert np.abs(local["0.weight"] - ref["0.weight"]).max() > 1e-4
+
+
 @pytest.mark.parametrize("n", [2, 3])
 def test_sampler_shards_partition_each_epoch(mpirun, tmp_path, n):
     done = mpirun(n, "shard", tmp_path / "s")

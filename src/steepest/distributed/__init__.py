@@ -30,11 +30,22 @@ from ._comm import (
 from .ddp import DistributedOptimizer, broadcast_module
 from .sampler import DistributedSampler, ShardedLoader
 
+
+def __getattr__(name: str):  # SyncBatchNorm imports steepest.nn: loaded on first use
+    if name in ("SyncBatchNorm", "all_reduce"):
+        from . import sync_bn
+
+        return getattr(sync_bn, name)
+    raise AttributeError(f"module 'steepest.distributed' has no attribute {name!r}")
+
+
 __all__ = [
     "DistributedOptimizer",
     "DistributedSampler",
     "ShardedLoader",
+    "SyncBatchNorm",
     "abort",
+    "all_reduce",
     "allreduce_floats",
     "allreduce_sum_",
     "barrier",
