@@ -108,6 +108,7 @@ class ShardedLoader:
         self.dataset = loader.dataset
         self.batch_size = loader.batch_size
         self.drop_small_last = drop_small_last
+        self.last_global_size: int | None = None  # examples in the latest global batch
 
     def __len__(self) -> int:
         n, b = len(self.loader.dataset), self.loader.batch_size
@@ -127,6 +128,7 @@ class ShardedLoader:
         hi = min(lo + self.batch_size, len(self.dataset))
         ids = np.arange(lo, hi) if order is None else order[lo:hi]
         mine = ids[self.rank :: self.world]
+        self.last_global_size = hi - lo
         if len(mine) == 0:
             return None
         if self.optimizer is not None:

@@ -31,8 +31,15 @@ class ReduceMetrics(Callback):
 
     order = -1000  # before early stopping, the history and the loggers read the logs
 
-    def __init__(self, val_count: int = 0) -> None:
+    def __init__(self, val_count: int = 0, train_loader: Any = None) -> None:
         self.val_count = val_count
+        self.train_loader = train_loader
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        # the progress bar's samples/s: the global batch, all ranks' work
+        size = getattr(self.train_loader, "last_global_size", None)
+        if logs is not None and size is not None:
+            logs["size"] = size
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if logs is None or _comm.world_size() == 1:
@@ -70,5 +77,6 @@ def distribute(session: Any) -> Any:
         val_count = session.test_loader.num_examples()
     main = _comm.is_main()
     kept = [cb for cb in trainer.callbacks if main or type(cb).__name__ not in _WRITERS]
-    trainer.callbacks = CallbackList([*kept, ReduceMetrics(val_count)], trainer=trainer)
+    reduce = ReduceMetrics(val_count, session.train_loader)
+    trainer.callbacks = CallbackList([*kept, reduce], trainer=trainer)
     return session
