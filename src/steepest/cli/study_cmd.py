@@ -51,10 +51,11 @@ def study_command(args: argparse.Namespace, command: str, argv: list[str] | None
     if workers < 0:
         raise UsageError(f"study: --workers must be >= 0, got {workers}")
     if args.mpi:
-        from ..distributed import _comm, launch, pool
+        from ..distributed import _comm, pool
+        from .distribute import run_ranks
 
         if not _comm.launched_by_mpi():  # start the pool: this command on workers + 1 ranks
-            return launch.run(max(1, workers) + 1, ["-m", "steepest", *(argv or [])],
+            return run_ranks(max(1, workers) + 1, ["-m", "steepest", *(argv or [])],
                               runner="mpi4py.futures", threads=1)
         workers = pool.pool_size()
     out = Path(args.out or f"studies-{level}")

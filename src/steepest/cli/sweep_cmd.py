@@ -90,7 +90,7 @@ def run_trial(job: dict[str, Any]) -> dict[str, Any]:
         run_dir.mkdir(parents=True, exist_ok=True)
         cfg.save(run_dir / "config.toml")
         trainer = session.trainer
-        trainer.fit(session.train_loader, session.test_loader, epochs=cfg.epochs)
+        trainer.fit(session.train_loader, session.val_loader, epochs=cfg.epochs)
         final = trainer.history.last()
         record.update({k: float(v) for k, v in final.items() if isinstance(v, int | float)})
         record["epochs"] = trainer.epoch
@@ -103,7 +103,7 @@ def run_trial(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def sweep_command(args: argparse.Namespace, argv: list[str]) -> int:
-    from ..distributed import launch, pool
+    from ..distributed import pool
 
     if args.seeds < 1:
         raise UsageError(f"sweep: --seeds must be at least 1, got {args.seeds}")
@@ -114,9 +114,10 @@ def sweep_command(args: argparse.Namespace, argv: list[str]) -> int:
     base.validate()
     if args.mpi:
         from ..distributed import _comm
+        from .distribute import run_ranks
 
         if not _comm.launched_by_mpi():  # start the pool: this command on workers + 1 ranks
-            return launch.run(max(1, args.workers) + 1, ["-m", "steepest", *argv],
+            return run_ranks(max(1, args.workers) + 1, ["-m", "steepest", *argv],
                               runner="mpi4py.futures", threads=1)
     out = Path(args.out)
     jobs = []

@@ -55,6 +55,10 @@ def _install_failure_line(r: int, n: int) -> None:
     previous = sys.excepthook
 
     def hook(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+        where = os.environ.get("STEEPEST_RANK_PIDS")
+        if where and os.path.isdir(where):  # the launcher then adds no line of its own
+            with open(os.path.join(where, str(os.getpid())), "a") as f:
+                f.write(" failed")
         previous(kind, exc, tb)
         what = " ".join(str(exc).split()) or kind.__name__
         print(f"steepest: rank {r} of {n} failed: {kind.__name__}: {what}", file=sys.stderr,

@@ -11,8 +11,9 @@ ranks locally, so no ssh is needed; each rank gets ``OPENBLAS_NUM_THREADS`` (and
 cores // N unless the user set it, because N ranks each running a multi-threaded BLAS on
 the same cores slow each other down.
 
-When a rank is killed by a signal, Hydra reports only its pid; every rank writes its pid to a
-directory (``STEEPEST_RANK_PIDS``) at start-up, so the launcher can say which rank died.
+When a rank is killed by a signal, Hydra reports only a pid; every rank writes its pid to a
+directory (``STEEPEST_RANK_PIDS``) at start-up (and "failed" there when it raises), so the
+launcher can say which rank died first.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ import threading
 from pathlib import Path
 from typing import IO, TextIO
 
-from ..cli.errors import UsageError
-
 
 def mpiexec_path() -> str:
     """The ``mpiexec`` beside this interpreter (the mpich wheel's), else the one on PATH."""
@@ -39,8 +38,9 @@ def mpiexec_path() -> str:
             return found
     found = shutil.which("mpiexec")
     if found is None:
-        raise UsageError("--processes needs MPI: pip install 'steepest[mpi]' (mpi4py and the "
-                         "mpich wheel, which provides mpiexec)")
+        raise FileNotFoundError("running on several processes needs MPI: pip install "
+                                "'steepest[mpi]' (mpi4py and the mpich wheel, which provides "
+                                "mpiexec)")
     return found
 
 
@@ -67,48 +67,94 @@ def rank_env(n: int, pid_dir: str | None = None, threads: int | None = None
 
 
 def run(n: int, program: list[str], runner: str = "mpi4py", threads: int | None = None) -> int:
-    """Run ``python -m mpi4py PROGRAM`` as ``n`` ranks; returns the job's exit code. A rank
-    killed by a signal is named in one line on stderr."""
+    """Run ``python -m RUNNER PROGRAM`` as ``n`` ranks; returns the job's exit code. A rank
+    that ends without a Python error (killed by a signal, the OOM killer) is named in one line
+    on stderr; a rank that raised has named itself already."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise UsageError(f"--processes must be an int >= 1, got {n!r}")
+        raise ValueError(f"launch.run: the number of processes must be an int >= 1, got {n!r}")
     cmd = mpi_command(n, program, runner)
     with tempfile.TemporaryDirectory(prefix="steepest-ranks-") as tmp:
         pid_dir = os.environ.get("STEEPEST_RANK_PIDS") or tmp
         proc = subprocess.Popen(cmd, env=rank_env(n, pid_dir, threads), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
         kept: list[bytes] = []
-        relays = [threading.Thread(target=_relay, args=(pipe, stream, kept), daemon=True)
-                  for pipe, stream in ((proc.stdout, sys.stdout), (proc.stderr, sys.stderr))]
-        for t in relays:
+        watch = _Watch(pid_dir, n)
+        threads_ = [threading.Thread(target=_relay, args=(pipe, stream, kept), daemon=True)
+                    for pipe, stream in ((proc.stdout, sys.stdout), (proc.stderr, sys.stderr))]
+        threads_.append(threading.Thread(target=watch.run, daemon=True))
+        for t in threads_:
             t.start()
-        for t in relays:
+        for t in threads_[:2]:
             t.join()
         code = proc.wait()
+        watch.stop.set()
         if code != 0:
-            line = _killed_rank_line(b"".join(kept).decode(errors="replace"), pid_dir, n)
+            line = watch.line(b"".join(kept).decode(errors="replace"))
             if line:
                 print(line, file=sys.stderr, flush=True)
     return code
 
 
-def relaunch(n: int, argv: list[str]) -> int | None:
-    """``steepest ARGV`` with ``--processes N``: run it as N ranks and return the exit code;
-    None when this process already is a rank (the flag is then ignored)."""
-    from . import _comm
+class _Watch:
+    """Which rank ended first. Hydra names only one pid, and not always the first to die (it
+    kills the others with SIGKILL too), so the ranks' pids are polled while the job runs."""
 
-    if _comm.launched_by_mpi():
-        return None
-    if n < 1:
-        raise UsageError(f"--processes must be at least 1, got {n}")
-    rest, skip = [], False
-    for token in argv:  # the ranks get the same command without --processes
-        if skip:
-            skip = False
-        elif token == "--processes":
-            skip = True
-        elif not token.startswith("--processes="):
-            rest.append(token)
-    return run(n, ["-m", "steepest", *rest])
+    POLL_S = 0.005  # Hydra stops the other ranks a few ms after the first dies
+
+    def __init__(self, pid_dir: str, n: int) -> None:
+        self.pid_dir, self.n = pid_dir, n
+        self.stop = threading.Event()
+        self.first: list[int] = []  # the pids found gone at the first poll that found any
+
+    def run(self) -> None:
+        pids: list[int] = []
+        while not self.stop.wait(self.POLL_S):
+            if len(pids) < self.n:
+                pids = [int(e.name) for e in os.scandir(self.pid_dir) if e.name.isdigit()]
+            gone = [pid for pid in pids if not _alive(pid)]
+            if gone:
+                self.first = gone
+                return
+
+    def _rank(self, pid: int | str) -> tuple[str, bool]:
+        path = Path(self.pid_dir) / str(pid)
+        text = path.read_text().split() if path.is_file() else []
+        return (text[0] if text else "?"), "failed" in text
+
+    def line(self, hydra_text: str) -> str | None:
+        entries = [e.name for e in os.scandir(self.pid_dir) if e.name.isdigit()]
+        if any(self._rank(pid)[1] for pid in entries):
+            return None  # a rank that raised already named itself
+        m = re.search(r"PID (\d+) RUNNING AT \S+\s*=\s*EXIT CODE: (\d+)", hydra_text)
+        if m is None:
+            return None  # no rank died: they ended through MPI_Abort (an error, named already)
+        reported = int(m.group(1))
+        pids = self.first or [reported]
+        if len(pids) > 1 and reported in pids:
+            pids = [reported]
+        if not pids:
+            return None
+        ranks = " or ".join(f"{self._rank(p)[0]} (pid {p})" for p in sorted(pids))
+        signal = f", exit code {m.group(2)}" if pids == [reported] else ""
+        return (f"steepest: rank {ranks} of {self.n} ended without a Python error (killed?"
+                f"{signal}); the job was stopped")
+
+
+def _alive(pid: int) -> bool:
+    """False once ``pid`` has exited (a zombie counts as exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc (macOS): ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
 
 def _relay(pipe: IO[bytes], stream: TextIO, kept: list[bytes]) -> None:
@@ -128,14 +174,3 @@ def _relay(pipe: IO[bytes], stream: TextIO, kept: list[bytes]) -> None:
         else:  # a captured stream (pytest's capsys) takes text only
             stream.write(chunk.decode(errors="replace"))
     pipe.close()
-
-
-def _killed_rank_line(text: str, pid_dir: str, n: int) -> str | None:
-    m = re.search(r"PID (\d+) RUNNING AT \S+\s*=\s*EXIT CODE: (\d+)", text)
-    if m is None:
-        return None  # a rank that raised already named itself
-    pid, code = m.group(1), int(m.group(2))
-    path = Path(pid_dir) / pid
-    rank = path.read_text().strip() if path.is_file() else "?"
-    what = f"signal {code}" + (" (SIGKILL)" if code == 9 else "")
-    return f"steepest: rank {rank} of {n} (pid {pid}) ended by {what}; the job was stopped"

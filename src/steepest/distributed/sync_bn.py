@@ -35,6 +35,8 @@ class AllReduceSum(Function):
     """``y = sum over ranks of x`` (every rank gets y). With the total loss a sum over ranks,
     each rank's gradient of x is the sum of every rank's gradient of y: an all-reduce again."""
 
+    rule = "dL/dx = sum over ranks of g (an all-reduce of the upstream gradient)"
+
     def forward(self, x: Any) -> Any:
         return _comm.allreduce_sum_(np.array(x, copy=True))
 
@@ -63,7 +65,7 @@ class SyncBatchNorm(_BatchNorm):
             return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                               eps=self.eps)
         axes = (0, *range(2, x.ndim))
-        count = Tensor(np.array([x.size // self.num_features], dtype=x.dtype))
+        count = Tensor(np.array([x.data.size // self.num_features], dtype=x.dtype))
         packed = all_reduce(cat([x.sum(axes), (x * x).sum(axes), count]))
         c = self.num_features
         n = float(packed.data[2 * c])
