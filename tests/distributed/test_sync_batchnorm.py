@@ -50,3 +50,28 @@ def test_sync_batchnorm_gradcheck(float64):
 def test_sync_batchnorm_rejects_wrong_channels():
     with pytest.raises(ValueError, match="expected input with 2, 3 or 4 dimensions and 4"):
         SyncBatchNorm(4)(st.zeros(2, 3))
+
+
+def test_distributed_optimizer_alone_is_the_optimizer(float64):
+    """In a world of one the wrapper adds nothing: same steps, same state_dict."""
+    from steepest.distributed import DistributedOptimizer
+
+    rng = np.random.default_rng(2)
+    x, y = st.tensor(rng.standard_normal((16, 4))), st.tensor(rng.integers(0, 3, 16))
+    models = []
+    for wrap in (False, True):
+        st.manual_seed(0)
+        model = st.nn.Linear(4, 3)
+        opt = st.optim.Adam(model.parameters(), lr=0.1)
+        opt = DistributedOptimizer(opt, model) if wrap else opt
+        for _ in range(3):
+            opt.zero_grad()
+            st.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+        models.append((model, opt))
+    (a, oa), (b, ob) = models
+    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    assert ob.state_dict()["state"]["0"]["step"] == oa.state_dict()["state"]["0"]["step"] == 3
+    assert ob.param_groups is ob.optimizer.param_groups
+    with pytest.raises(TypeError, match="expected a steepest optimizer"):
+        DistributedOptimizer(object())

@@ -84,3 +84,12 @@ def test_killed_rank_stops_the_job_and_resume_continues(tmp_path):
     rows = _metrics(run)
     assert [int(r["epoch"]) for r in rows][-2:] == [done, done + 1]
     assert np.isfinite(rows[-1]["val_loss"])
+
+
+def test_global_batch_smaller_than_the_rank_count_is_one_line(tmp_path):
+    done = _steepest(["train", *RECIPE[:4], "--batch-size", "1", "--epochs", "1",
+                      "--processes", "2"], tmp_path)
+    assert done.returncode == 2
+    assert "--batch-size 1 is the global batch: it must be at least the number of processes (2)" \
+        in done.stderr
+    assert "Traceback" not in done.stderr

@@ -58,7 +58,9 @@ class DistributedOptimizer:
         self._broadcast_buffers()
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.optimizer, name)  # param_groups, defaults, state, ...
+        if name == "optimizer":  # not set yet (copy, unpickling): no endless recursion
+            raise AttributeError(name)
+        return getattr(self.optimizer, name)  # defaults, state, transforms, ...
 
     @property
     def param_groups(self) -> list[dict[str, Any]]:
