@@ -57,6 +57,9 @@ def study_command(args: argparse.Namespace, command: str, argv: list[str] | None
         if not _comm.launched_by_mpi():  # start the pool: this command on workers + 1 ranks
             return run_ranks(max(1, workers) + 1, ["-m", "steepest", *(argv or [])],
                               runner="mpi4py.futures", threads=1)
+        if _comm.rank() != 0:  # every rank runs this command: a plain -m mpi4py launch
+            raise UsageError("--mpi: launch with `mpiexec -n N python -m mpi4py.futures -m "
+                             "steepest ...` (rank 0 runs the command, the others the tasks)")
         workers = pool.pool_size()
     out = Path(args.out or f"studies-{level}")
     ctx = Context(level=level, data=args.data, seeds=seeds, out=out)

@@ -119,6 +119,9 @@ def sweep_command(args: argparse.Namespace, argv: list[str]) -> int:
         if not _comm.launched_by_mpi():  # start the pool: this command on workers + 1 ranks
             return run_ranks(max(1, args.workers) + 1, ["-m", "steepest", *argv],
                               runner="mpi4py.futures", threads=1)
+        if _comm.rank() != 0:  # every rank runs this command: a plain -m mpi4py launch
+            raise UsageError("--mpi: launch with `mpiexec -n N python -m mpi4py.futures -m "
+                             "steepest ...` (rank 0 runs the command, the others the tasks)")
     out = Path(args.out)
     jobs = []
     for combo in itertools.product(*grid.values()):
