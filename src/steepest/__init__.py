@@ -51,7 +51,8 @@ __version__ = "0.1.0"
 
 # Subpackages load on first use, keeping `import steepest` fast.
 _LAZY = {
-    "nn", "optim", "data", "datasets", "train", "models", "studies", "cli", "onnx", "utils", "viz",
+    "nn", "optim", "data", "datasets", "train", "models", "studies", "cli",
+    "distributed", "onnx", "utils", "viz",
 }  # fmt: skip
 
 

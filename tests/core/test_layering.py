@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"nn", "optim", "viz"},  # viz draws graphs of core tensors; it reads modules by duck typing
     {"data", "utils"},  # utils.data: PyTorch's names for the objects of data
     {"datasets", "models"},
-    {"train"},
+    {"train", "distributed"},  # distributed wraps optimizers and loaders; studies use its pool
     {"studies"},
     {"cli"},
 ]

@@ -51,6 +51,12 @@ def _dispatch(argv: list[str]) -> int:
     command = "steepest " + shlex.join(argv)
     if args.command is None:
         raise UsageError(f"choose a command: {', '.join(command_names())} (steepest --help)")
+    if getattr(args, "processes", None) is not None:
+        from .distribute import relaunch
+
+        code = relaunch(args.processes, argv)  # None: already one of the ranks
+        if code is not None:
+            return code
     if args.command == "train":
         from .train_cmd import train_command
 
@@ -85,10 +91,14 @@ def _dispatch(argv: list[str]) -> int:
 
         cfg, _ = config_from(args)
         return lr_find_command(cfg, args.start_lr, args.end_lr, args.steps)
+    if args.command == "sweep":
+        from .sweep_cmd import sweep_command
+
+        return sweep_command(args, argv)
     if args.command == "study":
         from .study_cmd import study_command
 
-        return study_command(args, command)
+        return study_command(args, command, argv)
     from .info_cmds import datasets_command
 
     return datasets_command(args.check, args.timeout)

@@ -95,6 +95,12 @@ def _recipe_flags(p: argparse.ArgumentParser, training: bool = True) -> None:
                    help=f"cpu, or cuda: the GPU through CuPy (default {d.device})")
 
 
+def _processes_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--processes", type=int, default=None, metavar="N",
+                   help="data-parallel on N MPI ranks of this machine (mpiexec; needs "
+                   "steepest[mpi]); --batch-size stays the global batch")
+
+
 def build_parser() -> Parser:
     root = Parser(prog="steepest", description="Train and evaluate steepest models.",
                   epilog="Quick start: steepest train   (MNIST, about 98% test accuracy)")
@@ -106,6 +112,7 @@ def build_parser() -> Parser:
     p = sub.add_parser("train", help="train a model; writes a run directory",
                        description="Train a model. Defaults: the MNIST demo recipe.")
     _recipe_flags(p)
+    _processes_flag(p)
 
     p = sub.add_parser("eval", help="evaluate a run or a checkpoint on the test split")
     p.add_argument("target", metavar="RUN_OR_CHECKPOINT",
@@ -119,6 +126,7 @@ def build_parser() -> Parser:
     p.add_argument("--epochs", type=int, default=None,
                    help="train to this many epochs in all (default: the run's own)")
     p.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=None)
+    _processes_flag(p)
 
     p = sub.add_parser("export", help="write a trained model as ONNX, for any ONNX runtime")
     p.add_argument("target", metavar="RUN_OR_CHECKPOINT",
@@ -162,6 +170,9 @@ def build_parser() -> Parser:
     from .study_cmd import add_study_parser
 
     add_study_parser(sub)
+    from .sweep_cmd import add_sweep_parser
+
+    add_sweep_parser(sub)
     return root
 
 
