@@ -12,7 +12,7 @@ import importlib
 from typing import Any
 
 from . import allocator, autograd  # allocator first: it tunes malloc before arrays exist
-from .autograd import OpError, enable_grad, grad, no_grad, set_grad_enabled
+from .autograd import OpError, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import default_dtype, is_gpu_available, set_default_dtype
 from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -38,4 +38,5 @@ __all__ = [
     "default_dtype", "enable_grad", "full", "grad", "gradcheck", "gradgradcheck",
     "is_gpu_available", "manual_seed", "no_grad", "ones", "ones_like", "rand", "randn",
     "set_default_dtype", "set_grad_enabled", "tensor", "zeros", "zeros_like", *_ops_all,
+    "is_grad_enabled",
 ]  # fmt: skip

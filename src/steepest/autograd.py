@@ -40,16 +40,32 @@ class OpError(ValueError):
 class _GradMode(threading.local):
     """Whether ops record a graph, per thread: the optimizer's thread pool and the data
     prefetch thread run under their own mode, and a ``no_grad`` block in one thread leaves
-    another thread's recording alone. Class attributes are each new thread's defaults."""
+    another thread's recording alone. The class attribute is each new thread's default."""
 
     enabled = True
 
 
 _mode = _GradMode()
+# How many threads have grad mode off right now. While it is 0, ops skip the per-thread read
+# (a threading.local attribute costs ~70 ns more than a global, per op). A thread that dies
+# with grad off leaves it above 0: ops then take the per-thread read, still correct.
+_threads_off = 0
+_threads_off_lock = threading.Lock()
+
+
+def _switch_grad_mode(enabled: bool) -> bool:
+    """Set this thread's grad mode; return the previous one."""
+    global _threads_off
+    previous = _mode.enabled
+    if previous != enabled:
+        with _threads_off_lock:
+            _threads_off += -1 if enabled else 1
+        _mode.enabled = enabled
+    return previous
 
 
 def is_grad_enabled() -> bool:
-    return _mode.enabled
+    return _threads_off == 0 or _mode.enabled
 
 
 class set_grad_enabled:
@@ -63,17 +79,16 @@ class set_grad_enabled:
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
-        self._previous = _mode.enabled
-        _mode.enabled = self.mode
+        self._previous = _switch_grad_mode(self.mode)
 
     def __enter__(self) -> None:
         pass  # the mode was set by __init__, as a plain call must work too
 
     def __exit__(self, *exc: object) -> None:
-        _mode.enabled = self._previous
+        _switch_grad_mode(self._previous)
 
     def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        _mode.enabled = self._previous  # decorating must not switch the mode for the caller
+        _switch_grad_mode(self._previous)  # decorating must not switch the mode for the caller
         mode = self.mode
 
         @functools.wraps(func)
@@ -94,10 +109,10 @@ class no_grad(contextlib.ContextDecorator):
     _enabled = False
 
     def __enter__(self) -> None:
-        self._previous, _mode.enabled = _mode.enabled, self._enabled
+        self._previous = _switch_grad_mode(self._enabled)
 
     def __exit__(self, *exc: object) -> None:
-        _mode.enabled = self._previous
+        _switch_grad_mode(self._previous)
 
 
 class enable_grad(no_grad):
@@ -216,14 +231,15 @@ class Function:
             raise OpError(f"{_describe(cls.__name__, arrays, options)}: {e}") from e
         except (TypeError, IndexError) as e:
             raise type(e)(f"{_describe(cls.__name__, arrays, options)}: {e}") from e
-        if _mode.enabled:
-            for p in parents:
-                if p.requires_grad:
+        for p in parents:
+            if p.requires_grad:  # the mode is read only then: rules in a backward rarely need it
+                if _threads_off == 0 or _mode.enabled:
                     out = Tensor._from_op(data, True)
                     fn.parents = parents
                     fn.seq = next(_sequence)  # creation order: a topological order for backward
                     out._ctx = fn
                     return out
+                break
         return Tensor._from_op(data, False)
 
     def release(self) -> None:
@@ -388,8 +404,9 @@ def _run_backward(
     otherwise accumulate into the ``.grad`` of leaves (and of tensors that retain grad)."""
     order = _topological_order(roots)
     sums = _GradSums(create_graph)
+    send = sums.add
     for r, g in zip(roots, root_grads, strict=True):
-        sums.add(r, g)
+        send(r, g)
     wanted = {id(t) for t in inputs} if inputs is not None else None
     found: dict[int, Tensor] = {}
     with set_grad_enabled(create_graph):
@@ -410,7 +427,7 @@ def _run_backward(
             grads = ctx.backward(t, grad)
             for p, g in zip(ctx.parents, grads if type(grads) is tuple else (grads,), strict=False):
                 if g is not None and p.requires_grad:
-                    sums.add(p, g if type(g) is IndexedGrad else _fit(g, p, ctx))
+                    send(p, g if type(g) is IndexedGrad else _fit(g, p, ctx))
             if not retain_graph:
                 ctx.release()
     return found
