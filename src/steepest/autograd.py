@@ -532,7 +532,7 @@ def _accumulate(t: Tensor, grad: Tensor, create_graph: bool) -> None:
 
 def _root_grad(t: Tensor, gradient: Any) -> Tensor:
     if gradient is None:
-        if t.size != 1:
+        if t.numel() != 1:
             raise RuntimeError(
                 f"backward: output has shape {t.shape}; a non-scalar output needs an explicit "
                 "gradient of the same shape, e.g. out.backward(st.ones_like(out))"

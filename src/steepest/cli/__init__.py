@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import UsageError
-from .parser import build_parser, config_from
+from .parser import build_parser, command_names, config_from
 
 __all__ = ["UsageError", "main"]
 
@@ -50,8 +50,7 @@ def _dispatch(argv: list[str]) -> int:
     args = build_parser().parse_args(_glue_negative_numbers(argv))
     command = "steepest " + shlex.join(argv)
     if args.command is None:
-        raise UsageError("choose a command: train, eval, resume, summary, lr-find, datasets "
-                         "(steepest --help)")
+        raise UsageError(f"choose a command: {', '.join(command_names())} (steepest --help)")
     if args.command == "train":
         from .train_cmd import train_command
 
@@ -71,7 +70,8 @@ def _dispatch(argv: list[str]) -> int:
         if args.batch < 1:
             raise UsageError(f"--batch must be at least 1, got {args.batch}")
         cfg, given = config_from(args)
-        return summary_command(cfg, "dataset" in given or "config" in vars(args), args.batch)
+        dataset_given = "dataset" in given or "config" in vars(args)
+        return summary_command(cfg, dataset_given, args.batch, args.graph)
     if args.command == "generate":
         from .generate_cmd import generate_command
 

@@ -57,16 +57,10 @@ def task_of(cfg: TrainConfig) -> str:
 
 
 def build_optimizer(cfg: TrainConfig, model: Any) -> Any:
-    """The optimizer by name; ``momentum``/``nesterov`` are SGD with momentum 0.9."""
+    """The optimizer ``cfg.optimizer`` from the registry (``optim.create``), flags on top."""
     from .. import optim
 
-    classes = {"sgd": optim.SGD, "momentum": optim.SGD, "nesterov": optim.SGD,
-               "adagrad": optim.Adagrad, "rmsprop": optim.RMSprop, "adadelta": optim.Adadelta,
-               "adam": optim.Adam, "adamw": optim.AdamW, "nadam": optim.NAdam,
-               "lion": optim.Lion}
-    kwargs: dict[str, Any] = {"lr": cfg.learning_rate}
-    if cfg.optimizer in ("momentum", "nesterov"):
-        kwargs.update(momentum=0.9, nesterov=cfg.optimizer == "nesterov")
+    kwargs: dict[str, Any] = {}
     if cfg.weight_decay is not None:
         kwargs["weight_decay"] = cfg.weight_decay
     if cfg.clip_grad is not None:
@@ -74,7 +68,7 @@ def build_optimizer(cfg: TrainConfig, model: Any) -> Any:
     if cfg.betas is not None:
         kwargs["betas"] = tuple(cfg.betas)
     try:
-        return classes[cfg.optimizer](model.parameters(), **kwargs)
+        return optim.create(cfg.optimizer, model.parameters(), lr=cfg.learning_rate, **kwargs)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 

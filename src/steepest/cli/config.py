@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..optim import registry as optim_registry
 from .errors import UsageError
 
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
-              "nadam", "lion")
+# Derived from the optimizer registry (steepest/optim/registry.py), the one list of names.
+OPTIMIZERS = tuple(optim_registry.names())
 # A learning rate that works for each optimizer out of the box (used when --lr is not given).
-DEFAULT_LR = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01, "rmsprop": 1e-3,
-              "adadelta": 1.0, "adam": 1e-3, "adamw": 1e-3, "nadam": 2e-3, "lion": 1e-4}
-BETA_OPTIMIZERS = ("adam", "adamw", "nadam", "lion")  # the ones that take betas
+DEFAULT_LR = {name: optim_registry.spec(name).default_lr for name in OPTIMIZERS}
+BETA_OPTIMIZERS = tuple(n for n in OPTIMIZERS if optim_registry.spec(n).takes_betas)
 SCHEDULERS = ("none", "step", "cosine", "onecycle", "exponential", "plateau")
 
 
@@ -54,9 +54,11 @@ class TrainConfig:
     maxlen: int = 200  # text datasets: pad or cut every review to this many tokens
     patience: int | None = None  # early stopping on the validation loss
     clip_grad: float | None = None  # clip the global gradient norm
+    grad_stats: bool = False  # log per-layer gradient statistics and draw the gradient flow
     betas: list[float] | None = None  # adam, adamw, nadam, lion: None is the optimizer's default
     text: str | None = None  # language models: the text file to learn from
     seq_len: int = 128  # language models: characters per chunk (backpropagation through time)
+    val_split: float = 0.1  # fraction of the training data held out for validation (0: none)
     model_args: dict[str, Any] = field(default_factory=dict)
 
     # ----- reading -----------------------------------------------------------------------
@@ -128,6 +130,9 @@ class TrainConfig:
                 self._int(name, low)
         if self.weight_decay is not None:
             self._number("weight_decay", low=0.0)
+        self._number("val_split", low=0.0, high=1.0)
+        if self.patience is not None and self.val_split == 0:
+            raise UsageError("--patience watches the validation loss; it needs --val-split > 0")
         if self.dropout is not None:
             self._number("dropout", low=0.0, high=1.0)
         if self.clip_grad is not None:

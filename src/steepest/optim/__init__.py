@@ -23,13 +23,14 @@ optimizer, ``SGD``; they differ only in the batch that the loss is computed on:
 ...     opt.zero_grad(); (((xb @ w + b) - yb) ** 2).mean().backward(); opt.step()
 """
 
-from . import kernels, lr_scheduler, parallel, transforms
+from . import kernels, lr_scheduler, parallel, registry, transforms
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .lion import Lion
 from .nadam import NAdam
 from .optimizer import Optimizer
+from .registry import OptimizerSpec, create, names, register, spec
 from .rmsprop import RMSprop
 from .sgd import SGD
 from .transforms import (
@@ -43,6 +44,7 @@ from .transforms import (
 
 __all__ = [
     "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "ClipGradNorm", "ClipGradValue",
-    "DecoupledWeightDecay", "L1Penalty", "Lion", "NAdam", "Optimizer", "RMSprop", "Transform",
-    "WeightDecay", "kernels", "lr_scheduler", "parallel", "transforms",
+    "DecoupledWeightDecay", "L1Penalty", "Lion", "NAdam", "Optimizer", "OptimizerSpec", "RMSprop",
+    "Transform", "WeightDecay", "create", "kernels", "lr_scheduler", "names", "parallel",
+    "register", "registry", "spec", "transforms",
 ]  # fmt: skip

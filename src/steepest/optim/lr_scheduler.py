@@ -3,7 +3,9 @@ r"""Learning-rate schedules: set each param group's ``lr`` from the epoch (or st
 Each scheduler computes its closed form :math:`\eta_t = f(\eta_0, t)` from the group's
 ``initial_lr`` (the lr when the first scheduler was attached), so values never drift from
 repeated multiplication; schedules run one after another with ``SequentialLR``. Call
-``scheduler.step()`` once per epoch (per batch for OneCycleLR), after ``optimizer.step()``.
+``scheduler.step()`` once per epoch, after ``optimizer.step()``; a class whose
+``step_per_batch`` is True (OneCycleLR) is defined per batch instead, and the Trainer steps
+it so. ``ReduceLROnPlateau`` sets ``takes_metric``: its ``step`` needs the monitored value.
 
 >>> opt = st.optim.SGD(params, lr=0.1)
 >>> sched = st.optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)
@@ -29,7 +31,12 @@ class LRScheduler:
     """Base class: ``lr_at(epoch)`` gives the closed form; ``step()`` advances and applies it.
 
     ``state_dict()`` holds every attribute but the optimizer (plain numbers and lists).
+    ``step_per_batch``: the schedule counts batches, not epochs (the Trainer asks this
+    attribute, so a subclass inherits its parent's stepping).
     """
+
+    step_per_batch = False
+    takes_metric = False
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
@@ -313,6 +320,8 @@ class OneCycleLR(LRScheduler):
     >>> sched = OneCycleLR(opt, max_lr=0.1, total_steps=1000)
     """
 
+    step_per_batch = True
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -443,6 +452,10 @@ class SequentialLR(LRScheduler):
     >>> sched = SequentialLR(opt, [warm, cos], milestones=[5])
     """
 
+    @property  # type: ignore[override]
+    def step_per_batch(self) -> bool:  # per batch when every stage is (one count for all)
+        return all(s.step_per_batch for s in self._schedulers)
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -513,6 +526,9 @@ class ReduceLROnPlateau:
     >>> sched = ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=3)
     >>> for epoch in range(50): val_loss = train_and_validate(); sched.step(val_loss)
     """
+
+    step_per_batch = False
+    takes_metric = True  # step(metric): the Trainer passes the monitored value each epoch
 
     def __init__(
         self,

@@ -1,12 +1,13 @@
-"""Shared pieces of the studies: data, small MLPs and one plain training loop.
+"""Shared pieces of the studies: data, small MLPs, and training through ``st.train``.
 
-Every study trains with the same loop (``train``) so their numbers are comparable: per
+Every study trains with the library's one loop (``st.train.Trainer``, wrapped by ``train``)
+so their numbers are comparable and the loop they measure is the one users run: per
 epoch it records the mean training loss over the epoch's batches, test loss and accuracy,
 and the wall-clock seconds spent in the epoch (evaluation excluded).
 
 >>> data = load("synthetic", n_train=200, n_test=100)
 >>> model = mlp([784, 32, 10], seed=0)
->>> log = train(model, st.optim.Adam(model.parameters(), 1e-3), data, epochs=1, batch_size=32)
+>>> log = train(model, st.optim.create("adam", model.parameters()), data, epochs=1, batch_size=32)
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from .. import nn, optim
 from ..data import ArrayDataset, DataLoader
 from ..random import Generator, manual_seed
 from ..tensor import Tensor
+from ..train import Callback, Trainer
+from ..train import evaluate as train_evaluate
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU,
                "leaky_relu": nn.LeakyReLU}
@@ -155,38 +158,19 @@ def mlp(sizes: list[int], act: str = "relu", seed: int = 0, dropout: float = 0.0
     return nn.Sequential(*layers)
 
 
-def make_optimizer(name: str, params: Any, lr: float, weight_decay: float = 0.0) -> Any:
-    """The ten optimizers of the CLI by name (``momentum`` and ``nesterov`` use 0.9)."""
-    if name == "sgd":
-        return optim.SGD(params, lr=lr, weight_decay=weight_decay)
-    if name == "momentum":
-        return optim.SGD(params, lr=lr, momentum=0.9, weight_decay=weight_decay)
-    if name == "nesterov":
-        return optim.SGD(params, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay)
-    classes = {"adagrad": optim.Adagrad, "rmsprop": optim.RMSprop, "adadelta": optim.Adadelta,
-               "adam": optim.Adam, "adamw": optim.AdamW, "nadam": optim.NAdam,
-               "lion": optim.Lion}
-    if name not in classes:
-        raise ValueError(f"studies: unknown optimizer {name!r}")
-    return classes[name](params, lr=lr, weight_decay=weight_decay)
+def make_optimizer(name: str, params: Any, lr: float, weight_decay: float = 0.0,
+                   **overrides: Any) -> Any:
+    """``optim.create`` with the studies' convention: no weight decay unless asked for (the
+    registry's AdamW would otherwise decay by its default 1e-2)."""
+    return optim.create(name, params, lr=lr, weight_decay=weight_decay, **overrides)
 
 
 def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray, batch: int = 2000
              ) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` (eval mode) on arrays."""
-    from .. import no_grad
-    from ..nn import functional as F
-
-    model.eval()
-    total, correct = 0.0, 0
-    with no_grad():
-        for i in range(0, len(y), batch):
-            logits = model(Tensor(x[i:i + batch]))
-            yb = Tensor(y[i:i + batch])
-            total += float(F.cross_entropy(logits, yb, reduction="sum").data)
-            correct += int((logits.data.argmax(1) == y[i:i + batch]).sum())
-    model.train()
-    return total / len(y), correct / len(y)
+    """Mean cross-entropy and accuracy of ``model`` on arrays, through ``st.train.evaluate``."""
+    loader = DataLoader(ArrayDataset(x, y), batch_size=batch)
+    out = train_evaluate(model, nn.CrossEntropyLoss(), loader, metrics=["accuracy"])
+    return out["loss"], out["accuracy"]
 
 
 def finite(value: float) -> float | None:
@@ -194,58 +178,75 @@ def finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def train(model: nn.Module, opt: Any, data: Data, epochs: int, batch_size: int,
-          seed: int = 0, transform: Any = None, l1: float = 0.0, clip: float | None = None,
-          record_steps: bool = False, max_steps: int | None = None,
-          train_eval: int = 2000) -> dict[str, Any]:
-    """Plain mini-batch loop; returns per-epoch lists (train/test loss/acc, seconds).
+class _StudyLog(Callback):
+    """Keeps a study's per-epoch record while ``st.train``'s Trainer runs the loop.
 
-    Stops early (``diverged=True``) when a batch loss is NaN/inf or above 1e4.
-    ``train_eval`` examples of the training set are re-evaluated each epoch for the
-    train/test gap.
+    Stops the run (``diverged``) when a batch loss is NaN/inf or above 1e4; at each epoch end
+    it stops the clock, then evaluates the test set and ``train_eval`` training examples.
     """
-    from ..nn import functional as F
 
-    loader = DataLoader(ArrayDataset(data.x_train, data.y_train), batch_size=batch_size,
-                        shuffle=True, seed=seed, transform=transform)
-    params = list(model.parameters())
-    log: dict[str, Any] = {"train_loss": [], "test_loss": [], "test_acc": [], "train_acc": [],
-                           "epoch_s": [], "steps": [], "diverged": False}
-    steps = 0
-    for _ in range(epochs):
-        losses: list[float] = []
-        start = time.perf_counter()
-        for xb, yb in loader:
-            opt.zero_grad()
-            loss = F.cross_entropy(model(xb), yb)
-            if l1:
-                loss = loss + l1 * nn.l1_penalty(params)
-            loss.backward()
-            if clip is not None:
-                nn.utils.clip_grad_norm_(params, clip)
-            opt.step()
-            value = float(loss.data)
-            losses.append(value)
-            steps += 1
-            if not math.isfinite(value) or value > 1e4:
-                log["diverged"] = True
-                break
-            if max_steps is not None and steps >= max_steps:
-                break
-        log["epoch_s"].append(time.perf_counter() - start)
-        log["train_loss"].append(finite(float(np.mean(losses))))
-        if record_steps:
-            log["steps"].extend(finite(v) for v in losses)
+    def __init__(self, data: Data, record_steps: bool, train_eval: int) -> None:
+        self.data, self.record_steps, self.train_eval = data, record_steps, train_eval
+        self.log: dict[str, Any] = {"train_loss": [], "test_loss": [], "test_acc": [],
+                                    "train_acc": [], "epoch_s": [], "steps": [],
+                                    "diverged": False}
+        self._losses: list[float] = []
+        self._start = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._losses = []
+        self._start = time.perf_counter()
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        value = float(logs["loss"]) if logs else math.nan
+        self._losses.append(value)
+        if not math.isfinite(value) or value > 1e4:
+            self.log["diverged"] = True
+            self.trainer.stop("diverged", f"batch loss {value}")
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        log, d = self.log, self.data
+        log["epoch_s"].append(time.perf_counter() - self._start)
+        log["train_loss"].append(finite(float(np.mean(self._losses))))
+        if self.record_steps:
+            log["steps"].extend(finite(v) for v in self._losses)
         if log["diverged"]:
-            break
-        test_loss, test_acc = evaluate(model, data.x_test, data.y_test)
-        _tr_loss, tr_acc = evaluate(model, data.x_train[:train_eval], data.y_train[:train_eval])
+            return
+        test_loss, test_acc = evaluate(self.trainer.model, d.x_test, d.y_test)
+        n = self.train_eval
+        _tr_loss, tr_acc = evaluate(self.trainer.model, d.x_train[:n], d.y_train[:n])
         log["test_loss"].append(finite(test_loss))
         log["test_acc"].append(test_acc)
         log["train_acc"].append(tr_acc)
-        if max_steps is not None and steps >= max_steps:
-            break
-    log["total_steps"] = steps
+
+
+def train(model: nn.Module, opt: Any, data: Data, epochs: int, batch_size: int,
+          seed: int = 0, transform: Any = None, l1: float = 0.0,
+          record_steps: bool = False, max_steps: int | None = None,
+          train_eval: int = 2000) -> dict[str, Any]:
+    """Mini-batch training by ``st.train``'s Trainer; returns per-epoch lists (train/test
+    loss/acc, seconds).
+
+    Stops early (``diverged=True``) when a batch loss is NaN/inf or above 1e4. ``l1`` adds
+    ``l1 * sum|w|`` to the loss. ``train_eval`` examples of the training set are re-evaluated
+    each epoch for the train/test gap.
+    """
+    loader = DataLoader(ArrayDataset(data.x_train, data.y_train), batch_size=batch_size,
+                        shuffle=True, seed=seed, transform=transform)
+    params = list(model.parameters())
+    cross_entropy = nn.CrossEntropyLoss()
+
+    def loss_fn(output: Tensor, target: Tensor) -> Tensor:
+        loss = cross_entropy(output, target)
+        return loss + l1 * nn.l1_penalty(params) if l1 else loss
+
+    record = _StudyLog(data, record_steps, train_eval)
+    # metrics=(): the record evaluates once per epoch, not per batch; NaN is the record's stop
+    trainer = Trainer(model, loss_fn, opt, metrics=(), callbacks=[record], progress=False,
+                      terminate_on_nan=False)
+    trainer.fit(loader, epochs=epochs, max_steps=max_steps)
+    log = record.log
+    log["total_steps"] = trainer.step
     log["train_s"] = float(sum(log["epoch_s"]))
     return log
 

@@ -7,10 +7,10 @@ and IMDB are reported as not run when no copy is cached: this machine cannot dow
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import json
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -34,8 +34,6 @@ def configs(ctx: Any) -> list[dict[str, Any]]:
 
 
 def run(cfg: dict[str, Any]) -> dict[str, Any]:
-    from ..cli import main
-
     with tempfile.TemporaryDirectory() as tmp:
         dataset = cfg["dataset"]
         if dataset == "synthetic":  # the CLI reads any .npz with the four arrays
@@ -49,10 +47,12 @@ def run(cfg: dict[str, Any]) -> dict[str, Any]:
             shown += ["--subset", str(cfg["subset"])]
         argv = [*shown, "--quiet", "--out", str(Path(tmp) / "run")]
         argv[2] = dataset
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            code = main(argv)
-        if code != 0:
-            raise RuntimeError(f"datasets_table: steepest {' '.join(argv)} exited with {code}")
+        # a child process: the studies sit below the CLI and do not import it
+        done = subprocess.run([sys.executable, "-m", "steepest", *argv], capture_output=True,
+                              text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"datasets_table: steepest {' '.join(argv)} exited with "
+                               f"{done.returncode}: {done.stderr.strip()[-500:]}")
         run_dir = Path(tmp) / "run"
         rows = list(csv.DictReader((run_dir / "metrics.csv").open()))
         seconds = json.loads((run_dir / "run.json").read_text())["sessions"][-1]["seconds"]

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import optim
 from ..nn import functional as F
 from ..tensor import Tensor
 from ._common import figure, group, last, linear_layers, load, make_optimizer, mlp, train
@@ -69,9 +70,10 @@ def run(cfg: dict[str, Any]) -> dict[str, Any]:
                 batch_norm=bn, init=init, residual=residual)
     xb, yb = data.x_train[:256], data.y_train[:256]
     before = grad_norms(model, xb, yb)
-    opt = make_optimizer("momentum", model.parameters(), 0.01)
+    clipping = [optim.ClipGradNorm(clip)] if clip is not None else []
+    opt = make_optimizer("momentum", model.parameters(), 0.01, transforms=clipping)
     epochs = math.ceil(cfg["steps"] * 128 / data.n_train)
-    log = train(model, opt, data, epochs, 128, seed=cfg["seed"], clip=clip,
+    log = train(model, opt, data, epochs, 128, seed=cfg["seed"],
                 max_steps=cfg["steps"], train_eval=500)
     log["init_grad_norms"] = before
     log["final_grad_norms"] = grad_norms(model, xb, yb) if not log["diverged"] else []

@@ -1,6 +1,6 @@
 """Study 10: the ten optimizers on the same budget (same model, data, batches, epochs).
 
-Each at the CLI's default learning rate (``steepest.cli.config.DEFAULT_LR``): SGD 0.1,
+Each at its registry default learning rate (``steepest.optim.registry``, also the CLI's): SGD 0.1,
 momentum and Nesterov 0.01 (momentum 0.9), Adagrad 0.01, RMSprop 1e-3, Adadelta 1.0, Adam and
 AdamW 1e-3, NAdam 2e-3, Lion 1e-4. MLP 784-128-10, batch 64.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..cli.config import DEFAULT_LR
+from .. import optim
 from ._common import figure, group, last, load, make_optimizer, mlp, train
 from .report import Section, line_plot, mean, mean_std, table
 
@@ -22,7 +22,8 @@ def configs(ctx: Any) -> list[dict[str, Any]]:
     return [{"data": ctx.data, "n_train": ctx.pick(300, 3000, 20000),
              "n_test": ctx.pick(500, 2000, 10000), "epochs": ctx.pick(1, 2, 5),
              "optimizer": o, "lr": lr, "seed": s}
-            for o, lr in DEFAULT_LR.items() for s in ctx.seed_list()]
+            for o in optim.names() for lr in [optim.spec(o).default_lr]
+            for s in ctx.seed_list()]
 
 
 def run(cfg: dict[str, Any]) -> dict[str, Any]:

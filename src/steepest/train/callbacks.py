@@ -13,10 +13,12 @@ on_epoch_end(e, logs)  epoch means of loss and metrics, ``val_*`` values, ``lr``
 on_train_end(logs)     after the last epoch, or after a stop
 =====================  ===================================================================
 
-Callbacks run in ascending ``order`` (stable: equal orders keep the user's order): controls
-such as EarlyStopping and schedulers (0) first, then loggers (50), then the history record
-(90), then ModelCheckpoint (100), so a checkpoint holds the state after every other callback
-has run. ``state_dict()`` returns what a resumed run needs (JSON values and arrays).
+Callbacks run in ascending ``order`` (stable: equal orders keep the user's order):
+TerminateOnNaN (-10) first, then controls such as EarlyStopping and schedulers (0), then the
+streaming loggers and the progress bar (JSONLinesLogger, TensorBoard, ProgressBar: 50), then
+the history record (90), then CSVLogger (95: it writes the table from that history), then
+ModelCheckpoint (100), so a checkpoint holds the state after every other callback has run.
+``state_dict()`` returns what a resumed run needs (JSON values and arrays).
 
 >>> class PrintLoss(st.train.Callback):
 ...     def on_epoch_end(self, epoch, logs):
@@ -256,9 +258,11 @@ class LRSchedulerCallback(Callback):
 
 
 def _takes_metric(scheduler: Any) -> bool:
-    """ReduceLROnPlateau-like: ``step(metrics)`` needs a value (found by name, then signature)."""
-    if type(scheduler).__name__ == "ReduceLROnPlateau":
-        return True
+    """ReduceLROnPlateau-like: ``step(metrics)`` needs a value. The class attribute
+    ``takes_metric`` says so; a scheduler without it is asked through its signature."""
+    declared = getattr(scheduler, "takes_metric", None)
+    if declared is not None:
+        return bool(declared)
     import inspect
 
     try:

@@ -120,7 +120,7 @@ class Trainer:
 
     Arguments: ``metrics`` (names for ``get_metric`` or ``Metric`` objects; logged per epoch,
     ``val_``-prefixed for validation); ``callbacks``; ``scheduler`` stepped per epoch, or per
-    batch (``scheduler_interval='step'``; ``'auto'`` picks per batch for OneCycleLR only;
+    batch (``scheduler_interval='step'``; ``'auto'`` asks the scheduler's ``step_per_batch``;
     ReduceLROnPlateau gets ``val_loss``, or ``loss`` without validation); ``target_loss``
     (``TargetLoss``, epoch mean), ``grad_tol`` (``GradNormTolerance``); ``terminate_on_nan``
     (adds ``TerminateOnNaN``); ``progress`` (adds a ``ProgressBar`` unless one is given);
@@ -160,8 +160,8 @@ class Trainer:
         if progress and not any(isinstance(cb, ProgressBar) for cb in user):
             extra.append(ProgressBar())
         if scheduler is not None:
-            if scheduler_interval == "auto":  # OneCycleLR is defined per batch, the rest per epoch
-                per_step = type(scheduler).__name__ == "OneCycleLR"
+            if scheduler_interval == "auto":  # the class says (OneCycleLR and subclasses: True)
+                per_step = bool(getattr(scheduler, "step_per_batch", False))
                 scheduler_interval = "step" if per_step else "epoch"
             extra.append(LRSchedulerCallback(scheduler, interval=scheduler_interval))
         if target_loss is not None:
