@@ -91,8 +91,10 @@ class Pow(Function):
 def _pow_base_grad(a: Tensor, b: Tensor, g: Tensor) -> Tensor:
     if b.data.ndim == 0 and not b.requires_grad:  # a constant exponent, as in x ** 2
         return g * 0.0 if b.data == 0 else g * b * a ** (b - 1)
-    # where b == 0, the exponent 1 keeps a ** (b - 1) finite, so b * ... is exactly 0
-    return g * b * a ** where(b.data == 0, 1.0, b - 1)
+    # at a == b == 0 the exponent 1 keeps a ** (b - 1) finite, so b * ... is exactly 0; only
+    # there: elsewhere b - 1 must stay, for the second derivative in b
+    corner = (a.data == 0) & (b.data == 0)
+    return g * b * a ** where(corner, 1.0, b - 1)
 
 
 class Exp(Function):
