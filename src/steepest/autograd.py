@@ -9,9 +9,25 @@ An op is a ``Function`` with two methods side by side:
 
 Rules may return a gradient with the *broadcast* shape of the output; the
 engine sums it back to the input's shape (``unbroadcast``), so no rule has to.
+Any other shape is the rule's bug: the engine raises, naming the op and both
+shapes, and never reshapes to fit.
 
 ``backward`` sorts the graph with an explicit stack (no recursion limit, same
 order on every run) and visits each op once, after all its consumers.
+
+What may change in place, and what is guaranteed:
+
+* in-place methods (``add_``, ``+=``, ``zero_``, ... in inplace.py) bump the
+  tensor's version counter; an op that saved a tensor changed after it ran
+  raises at backward instead of using the new values. With grad mode on they
+  refuse leaves that require grad and tensors of a recorded graph;
+* writes to ``.data`` (the optimizers' flat buffers, ``load_state_dict``,
+  ``Module.to``, gradient accumulation into ``.grad``) are not counted, as in
+  PyTorch: they are for code that knows no graph needs the old values;
+* the engine itself writes in place only into arrays it allocated, and into
+  ``.grad`` buffers of leaves (accumulation), never into op outputs.
+
+Grad mode is per thread, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -272,7 +288,8 @@ _constants: dict[tuple[Any, type, float], Tensor] = {}
 def _constant(dtype: Any, x: float) -> Tensor:
     """``x`` as a constant Tensor of ``dtype``, shared between ops: a long graph (a loop of
     ``y = y * 0.9 + 1``) then holds one object fewer per op for the garbage collector to scan.
-    Safe because constants never require grad and Tensors are never modified in place."""
+    Safe because constants never require grad and no user code holds one, so no in-place op
+    can reach them (in-place ops reach only tensors the caller has)."""
     key = (dtype, type(x), x)
     t = _constants.get(key)
     if t is None:
