@@ -157,32 +157,48 @@ def is_anomaly_enabled() -> bool:
 
 
 # ----- version counters: an in-place change to a tensor a graph still needs is an error -------
-# id(tensor) -> [version, sequence number of its last in-place change]. Only tensors changed in
-# place have an entry, so ops pay nothing until the first in-place op; writes to ``.data``
-# (the optimizers' flat buffers) do not count, as in PyTorch.
+# Counters belong to memory, not to Tensor objects: views (x[0], x.detach(), a reshape) share
+# their base array's counter, as PyTorch's views share one. Only arrays changed in place have
+# an entry, keyed by the id of the array that owns the memory: [version, sequence number of
+# the last change]. Writes to ``.data`` (the optimizers' flat buffers) do not count, as in
+# PyTorch.
 _versions: dict[int, list[int]] = {}
+# Sequence number of the latest in-place change anywhere: an op recorded after it cannot have
+# been affected, so backward checks nothing unless an in-place op ran after the graph was built.
+_last_inplace = -1
+
+
+def _owner(array: Any) -> Any:
+    """The array that owns ``array``'s memory (itself unless it is a view)."""
+    base = getattr(array, "base", None)
+    while base is not None and hasattr(base, "shape"):  # not bytes/mmap from frombuffer
+        array, base = base, getattr(base, "base", None)
+    return array
 
 
 def bump_version(t: Tensor) -> None:
-    """Record an in-place change of ``t`` (called by every in-place op)."""
-    entry = _versions.get(id(t))
+    """Record an in-place change of ``t``'s memory (called by every in-place op)."""
+    global _last_inplace
+    owner = _owner(t.data)
+    entry = _versions.get(id(owner))
     if entry is None:
-        entry = _versions[id(t)] = [0, 0]
-        weakref.finalize(t, _versions.pop, id(t), None)  # the id may be reused after t dies
+        entry = _versions[id(owner)] = [0, 0]
+        weakref.finalize(owner, _versions.pop, id(owner), None)  # ids are reused after death
+    _last_inplace = next(_sequence)  # comparable with Function.seq: later means after the op
     entry[0] += 1
-    entry[1] = next(_sequence)  # comparable with Function.seq: later means after the op ran
+    entry[1] = _last_inplace
 
 
 def version_of(t: Tensor) -> int:
-    """How many in-place ops have changed ``t`` (PyTorch's ``t._version``)."""
-    entry = _versions.get(id(t))
+    """How many in-place ops have changed ``t``'s memory (PyTorch's ``t._version``)."""
+    entry = _versions.get(id(_owner(t.data)))
     return 0 if entry is None else entry[0]
 
 
 def _check_versions(ctx: Function, out: Tensor) -> None:
     """Raise if an input or the output of ``ctx`` changed in place after the op recorded it."""
     for i, t in enumerate((*ctx.parents, out)):
-        entry = _versions.get(id(t))
+        entry = _versions.get(id(_owner(t.data)))
         if entry is not None and entry[1] > ctx.seq:
             which = "its output" if i == len(ctx.parents) else f"input {i}"
             raise RuntimeError(
@@ -439,7 +455,7 @@ def _run_backward(
             ctx = t._ctx
             if ctx is None:
                 continue
-            if _versions and ctx.saves_tensors:
+            if _last_inplace > ctx.seq and ctx.saves_tensors:
                 _check_versions(ctx, t)
             grads = ctx.backward(t, grad)
             for p, g in zip(ctx.parents, grads if type(grads) is tuple else (grads,), strict=False):

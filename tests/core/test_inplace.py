@@ -209,3 +209,21 @@ def test_in_place_updates_keep_optimizer_flat_buffers_shared():
     opt.step()  # the flat buffers still hold the halved weights and the fresh gradients
     for p, b in zip(model.parameters(), before, strict=True):
         np.testing.assert_allclose(p.numpy(), b - 0.1 * p.grad.numpy(), rtol=1e-6)
+
+
+def test_a_change_through_a_view_is_seen_by_the_base_tensor():
+    w = st.tensor([1.0, 2.0], requires_grad=True)
+    x = st.tensor([3.0, 4.0])
+    y = (w * x).sum()
+    x[0].mul_(10)  # x[0] is a view of x's memory, as in PyTorch
+    assert x._version == 1 and x.numpy()[0] == 30.0
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_a_change_through_detach_is_seen_by_the_graph():
+    w = st.tensor([1.0, 2.0], requires_grad=True)
+    e = w.exp()
+    e.detach().zero_()  # detach shares memory and, as in PyTorch, the version counter
+    with pytest.raises(RuntimeError, match="its output of Exp"):
+        e.sum().backward()
