@@ -12,7 +12,7 @@ import importlib
 from typing import Any
 
 from . import allocator, autograd  # allocator first: it tunes malloc before arrays exist
-from .autograd import OpError, enable_grad, grad, no_grad, set_grad_enabled
+from .autograd import OpError, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import default_dtype, is_gpu_available, set_default_dtype
 from .creation import (
     arange,
@@ -67,6 +67,7 @@ __all__ = [
     "default_dtype", "device", "empty", "empty_like", "enable_grad", "eye", "from_dlpack",
     "from_numpy", "full",
     "full_like", "grad", "gradcheck", "gradgradcheck", "inference_mode", "is_gpu_available",
+    "is_grad_enabled",
     "linspace", "load", "manual_seed", "no_grad", "ones", "ones_like", "rand", "rand_like",
     "randint", "randn", "randn_like", "randperm", "save", "set_default_dtype",
     "set_grad_enabled", "tensor", "zeros", "zeros_like", *_ops_all, *_dtypes_all,

@@ -286,11 +286,9 @@ class Module:
         """Evaluation mode: ``train(False)``."""
         return self.train(False)
 
-    def zero_grad(self, set_to_none: bool = False) -> None:
-        """Zero every parameter's gradient.
-
-        In place by default (unlike PyTorch's ``set_to_none=True``): an optimizer may keep the
-        ``.grad`` buffers and its views into them stay valid.
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every parameter's gradient (``p.grad = None``, PyTorch 2's default), or with
+        ``set_to_none=False`` zero it in place, keeping the buffer an optimizer views.
         """
         for p in self.parameters():
             if p.grad is None:

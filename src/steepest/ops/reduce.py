@@ -163,6 +163,11 @@ def mean(
 ) -> Tensor:
     dim, keepdim = resolve("mean", dim, keepdim, axis, keepdims)
     a = _tensor(a)
+    if a.dtype.kind not in "fc":  # PyTorch raises rather than guess a float dtype
+        raise RuntimeError(
+            f"mean: could not infer output dtype; the input (shape {a.shape}) is {a.dtype}, "
+            "not floating point: use x.float().mean()"
+        )
     n = _count(a, dim, "mean")
     if n == 0:
         raise ValueError(f"mean over an empty selection of a tensor of shape {a.shape}")

@@ -118,7 +118,10 @@ class GetItem(Function):
 
     def forward(self, a, index=None):
         self.index = index
-        return a[index]
+        r = a[index]
+        if isinstance(r, np.generic):  # x[0, 1]: a 0-d view, not a copy, so x[0, 1].add_(1)
+            return a[(*index, ...) if isinstance(index, tuple) else (index, ...)]  # changes x
+        return r
 
     def backward(self, out, g):
         if not is_grad_enabled():  # a plain backward: the engine scatters into one buffer

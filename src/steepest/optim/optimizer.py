@@ -262,9 +262,16 @@ class Optimizer:
         return out
 
     # ----- the step -----------------------------------------------------------------------
-    def zero_grad(self, set_to_none: bool = False) -> None:
-        """Zero every gradient in place (one ``fill`` per buffer, keeping the buffers), or
-        with ``set_to_none=True`` drop them (``p.grad = None``; slower next step)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every gradient (``p.grad = None``), PyTorch 2's default; or with
+        ``set_to_none=False`` zero them in place (one ``fill`` per flat buffer).
+
+        None is the default, as in PyTorch, because it changes results: a parameter that gets
+        no gradient in a step is then skipped by ``step()`` (no momentum, no weight decay),
+        where a zero gradient would still move it. The flat buffers keep working either way:
+        ``step()`` copies a fresh ``.grad`` into its buffer and re-points it (``sync``); the
+        next backward then accumulates in place. Step time showed no difference beyond noise
+        (784-256-10 MLP with Adam, batch 32 and 128, 2026-12-04)."""
         for gi in range(len(self.param_groups)):
             for b in self._group_buckets(gi):
                 b.zero_grad(set_to_none)
