@@ -1,4 +1,5 @@
-"""The ``steepest`` command line: train, eval, resume, summary, lr-find, datasets.
+"""The ``steepest`` command line: train, eval, resume, summary, lr-find, generate, study,
+datasets (``steepest --help`` lists them; a test checks this list against the parser).
 
 Every user mistake (a bad flag, an unknown name, an impossible value, a missing file) ends
 with one line on stderr and exit code 2, never a traceback.
@@ -18,7 +19,7 @@ from pathlib import Path
 from .errors import UsageError
 from .parser import build_parser, config_from
 
-__all__ = ["UsageError", "main"]
+__all__ = ["UsageError", "command_names", "main"]
 
 
 def _one_line(exc: BaseException) -> str:
@@ -50,8 +51,7 @@ def _dispatch(argv: list[str]) -> int:
     args = build_parser().parse_args(_glue_negative_numbers(argv))
     command = "steepest " + shlex.join(argv)
     if args.command is None:
-        raise UsageError("choose a command: train, eval, resume, summary, lr-find, datasets "
-                         "(steepest --help)")
+        raise UsageError(f"choose a command: {', '.join(command_names())} (steepest --help)")
     if args.command == "train":
         from .train_cmd import train_command
 
@@ -85,9 +85,20 @@ def _dispatch(argv: list[str]) -> int:
         from .study_cmd import study_command
 
         return study_command(args, command)
-    from .info_cmds import datasets_command
+    if args.command == "datasets":
+        from .info_cmds import datasets_command
 
-    return datasets_command(args.check, args.timeout)
+        return datasets_command(args.check, args.timeout)
+    # a subcommand in the parser without a branch above: say so, never run another command
+    raise UsageError(f"command {args.command!r} is in the parser but has no handler")
+
+
+def command_names() -> list[str]:
+    """The subcommands, in the order ``steepest --help`` lists them."""
+    import argparse
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return list(sub.choices)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
