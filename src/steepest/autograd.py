@@ -19,14 +19,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+import threading
+import weakref
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from .backend import array_module as _xp
 
-_grad_enabled = True
 _anomaly_enabled = False
 _sequence = itertools.count()
 
@@ -35,43 +36,74 @@ class OpError(ValueError):
     """An op rejected its inputs; the message names the op, shapes and dtypes."""
 
 
-# ----- grad mode ------------------------------------------------------------------------
+# ----- grad mode: per thread, as in PyTorch ---------------------------------------------------
+class _GradMode(threading.local):
+    """Whether ops record a graph, per thread: the optimizer's thread pool and the data
+    prefetch thread run under their own mode, and a ``no_grad`` block in one thread leaves
+    another thread's recording alone. Class attributes are each new thread's defaults."""
+
+    enabled = True
+
+
+_mode = _GradMode()
+
+
 def is_grad_enabled() -> bool:
-    return _grad_enabled
+    return _mode.enabled
 
 
-@contextlib.contextmanager
-def set_grad_enabled(mode: bool) -> Iterator[None]:
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, bool(mode)
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
+class set_grad_enabled:
+    """Turn graph recording on or off, as PyTorch's ``set_grad_enabled``: a plain call
+    switches the mode at once, ``with`` restores the previous mode on exit, and as a decorator
+    it applies the mode on each call of the function.
+
+    >>> st.set_grad_enabled(False)          # off until switched back
+    >>> with st.set_grad_enabled(True): ... # on inside, previous mode after
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self._previous = _mode.enabled
+        _mode.enabled = self.mode
+
+    def __enter__(self) -> None:
+        pass  # the mode was set by __init__, as a plain call must work too
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.enabled = self._previous
+
+    def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        _mode.enabled = self._previous  # decorating must not switch the mode for the caller
+        mode = self.mode
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return func(*args, **kwargs)
+
+        return wrapper
 
 
 class no_grad(contextlib.ContextDecorator):
-    """Run without recording a graph (evaluation, optimizer updates).
+    """Run without recording a graph (evaluation, optimizer updates); per thread.
 
     >>> with st.no_grad():
     ...     y = model(x)  # y.requires_grad is False
     """
 
+    _enabled = False
+
     def __enter__(self) -> None:
-        global _grad_enabled
-        self._previous, _grad_enabled = _grad_enabled, False
+        self._previous, _mode.enabled = _mode.enabled, self._enabled
 
     def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self._previous
+        _mode.enabled = self._previous
 
 
 class enable_grad(no_grad):
     """Record a graph again inside a ``no_grad`` block."""
 
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self._previous, _grad_enabled = _grad_enabled, True
+    _enabled = True
 
 
 class detect_anomaly(contextlib.ContextDecorator):
@@ -91,6 +123,44 @@ class detect_anomaly(contextlib.ContextDecorator):
 
 def is_anomaly_enabled() -> bool:
     return _anomaly_enabled
+
+
+# ----- version counters: an in-place change to a tensor a graph still needs is an error -------
+# id(tensor) -> [version, sequence number of its last in-place change]. Only tensors changed in
+# place have an entry, so ops pay nothing until the first in-place op; writes to ``.data``
+# (the optimizers' flat buffers) do not count, as in PyTorch.
+_versions: dict[int, list[int]] = {}
+
+
+def bump_version(t: Tensor) -> None:
+    """Record an in-place change of ``t`` (called by every in-place op)."""
+    entry = _versions.get(id(t))
+    if entry is None:
+        entry = _versions[id(t)] = [0, 0]
+        weakref.finalize(t, _versions.pop, id(t), None)  # the id may be reused after t dies
+    entry[0] += 1
+    entry[1] = next(_sequence)  # comparable with Function.seq: later means after the op ran
+
+
+def version_of(t: Tensor) -> int:
+    """How many in-place ops have changed ``t`` (PyTorch's ``t._version``)."""
+    entry = _versions.get(id(t))
+    return 0 if entry is None else entry[0]
+
+
+def _check_versions(ctx: Function, out: Tensor) -> None:
+    """Raise if an input or the output of ``ctx`` changed in place after the op recorded it."""
+    for i, t in enumerate((*ctx.parents, out)):
+        entry = _versions.get(id(t))
+        if entry is not None and entry[1] > ctx.seq:
+            which = "its output" if i == len(ctx.parents) else f"input {i}"
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: {which} of {type(ctx).__name__} (shape {t.shape}, "
+                f"{t.dtype}) is at version {entry[0]}, changed in place after "
+                f"{type(ctx).__name__} saved it for backward; change a copy (t.clone()) or do "
+                "the in-place change after backward"
+            )
 
 
 # ----- Function: one op, forward and derivative rule together -------------------------------
@@ -117,6 +187,9 @@ class Function:
     """
 
     parents: tuple[Tensor, ...] | None = ()
+    # Does backward read the inputs' or the output's values? Ops that do not (add) skip the
+    # version check, as PyTorch skips tensors an op does not save.
+    saves_tensors = True
 
     def forward(self, *arrays: Any, **options: Any) -> Any:
         raise NotImplementedError
@@ -143,7 +216,7 @@ class Function:
             raise OpError(f"{_describe(cls.__name__, arrays, options)}: {e}") from e
         except (TypeError, IndexError) as e:
             raise type(e)(f"{_describe(cls.__name__, arrays, options)}: {e}") from e
-        if _grad_enabled:
+        if _mode.enabled:
             for p in parents:
                 if p.requires_grad:
                     out = Tensor._from_op(data, True)
@@ -314,20 +387,16 @@ def _run_backward(
     """Propagate gradients from roots. With ``inputs``, return their gradients by id;
     otherwise accumulate into the ``.grad`` of leaves (and of tensors that retain grad)."""
     order = _topological_order(roots)
-    pending: dict[int, Tensor] = {}
-    # Sums this engine allocated itself; later gradients are added into them in place.
-    owned: dict[int, Any] = {}
+    sums = _GradSums(create_graph)
     for r, g in zip(roots, root_grads, strict=True):
-        pending[id(r)] = g if id(r) not in pending else pending[id(r)] + g
+        sums.add(r, g)
     wanted = {id(t) for t in inputs} if inputs is not None else None
     found: dict[int, Tensor] = {}
     with set_grad_enabled(create_graph):
-        for t in reversed(order):
-            grad = pending.pop(id(t), None)
+        for t in reversed(order):  # each tensor after all of its consumers
+            grad = sums.pop(t)
             if grad is None:
                 continue
-            if owned:
-                owned.pop(id(t), None)
             if wanted is not None:
                 if id(t) in wanted:
                     found[id(t)] = grad
@@ -336,49 +405,101 @@ def _run_backward(
             ctx = t._ctx
             if ctx is None:
                 continue
+            if _versions and ctx.saves_tensors:
+                _check_versions(ctx, t)
             grads = ctx.backward(t, grad)
-            if not isinstance(grads, tuple):
-                grads = (grads,)
-            for p, g in zip(ctx.parents, grads, strict=False):
-                if g is None or not p.requires_grad:
-                    continue
-                key = id(p)
-                if type(g) is IndexedGrad:
-                    buffer = owned.get(key)
-                    if buffer is None:
-                        previous = pending.get(key)
-                        xp = _xp(p.data)
-                        buffer = (
-                            xp.zeros(p.data.shape, p.data.dtype)
-                            if previous is None
-                            else xp.array(previous.data, dtype=p.data.dtype)
-                        )
-                        owned[key] = buffer
-                        pending[key] = Tensor._from_op(buffer, False)
-                    g.add_into(buffer)
-                    continue
-                if g.data.shape != p.data.shape:
-                    g = unbroadcast(g, p.data.shape)
-                if g.data.dtype is not p.data.dtype and g.data.dtype != p.data.dtype:
-                    g = g.astype(p.data.dtype)
-                if _anomaly_enabled:
-                    _check_finite(g.data, f"backward of {type(ctx).__name__}")
-                previous = pending.get(key)
-                if previous is None:
-                    pending[key] = g
-                elif key in owned:
-                    owned[key] += g.data
-                elif create_graph:
-                    pending[key] = previous + g
-                else:  # a fresh sum that later gradients of the same tensor are added into
-                    total = previous.data + g.data
-                    if total.ndim == 0:  # NumPy returns 0-d results as scalars, not arrays
-                        total = _xp(total).asarray(total)
-                    owned[key] = total
-                    pending[key] = Tensor._from_op(total, False)
+            for p, g in zip(ctx.parents, grads if type(grads) is tuple else (grads,), strict=False):
+                if g is not None and p.requires_grad:
+                    sums.add(p, g if type(g) is IndexedGrad else _fit(g, p, ctx))
             if not retain_graph:
                 ctx.release()
     return found
+
+
+def _fit(g: Tensor, p: Tensor, ctx: Function) -> Tensor:
+    """A rule's gradient for input ``p``, summed over broadcast axes and cast to ``p``'s dtype;
+    a shape that broadcasting cannot explain is the rule's bug, raised here, never reshaped."""
+    shape = p.data.shape
+    if g.data.shape != shape:
+        if not _unbroadcastable(g.data.shape, shape):
+            raise RuntimeError(
+                f"backward of {type(ctx).__name__}: the rule returned a gradient of shape "
+                f"{g.data.shape} for input {_position(ctx, p)} of shape {shape}; it is neither "
+                "that shape nor a broadcast of it, so the rule is wrong"
+            )
+        g = unbroadcast(g, shape)
+    if g.data.dtype is not p.data.dtype and g.data.dtype != p.data.dtype:
+        g = g.astype(p.data.dtype)
+    if _anomaly_enabled:
+        _check_finite(g.data, f"backward of {type(ctx).__name__}")
+    return g
+
+
+def _unbroadcastable(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    """Could broadcasting ``shape`` have produced ``grad_shape``?"""
+    lead = len(grad_shape) - len(shape)
+    return lead >= 0 and all(n in (1, m) for n, m in zip(shape, grad_shape[lead:], strict=True))
+
+
+def _position(ctx: Function, p: Tensor) -> int:
+    return next(i for i, q in enumerate(ctx.parents) if q is p)
+
+
+class _GradSums:
+    """The gradients waiting for each tensor of the graph, summed as they arrive.
+
+    Three kinds of sum: under ``create_graph`` a recorded ``a + b`` (it is differentiated
+    later); otherwise the first gradient is kept as is (no copy), and from the second on one
+    buffer this engine owns takes the rest in place. An ``IndexedGrad`` adds into an owned
+    buffer at once, so a slice's gradient never becomes a full-size array per slice.
+    """
+
+    __slots__ = ("create_graph", "owned", "pending")
+
+    def __init__(self, create_graph: bool) -> None:
+        self.create_graph = create_graph
+        self.pending: dict[int, Tensor] = {}
+        self.owned: dict[int, Any] = {}  # buffers allocated here: safe to add into in place
+
+    def pop(self, t: Tensor) -> Tensor | None:
+        if self.owned:
+            self.owned.pop(id(t), None)
+        return self.pending.pop(id(t), None)
+
+    def add(self, p: Tensor, g: Tensor | IndexedGrad) -> None:
+        key = id(p)
+        if type(g) is IndexedGrad:
+            g.add_into(self._owned_buffer(p))
+            return
+        previous = self.pending.get(key)
+        if previous is None:
+            self.pending[key] = g
+        elif key in self.owned:
+            self.owned[key] += g.data
+        elif self.create_graph:
+            self.pending[key] = previous + g
+        else:
+            total = previous.data + g.data
+            if total.ndim == 0:  # NumPy returns 0-d results as scalars, not arrays
+                total = _xp(total).asarray(total)
+            self.owned[key] = total
+            self.pending[key] = Tensor._from_op(total, False)
+
+    def _owned_buffer(self, p: Tensor) -> Any:
+        """A buffer of ``p``'s shape holding the sum so far, that this engine may write into."""
+        key = id(p)
+        buffer = self.owned.get(key)
+        if buffer is None:
+            previous = self.pending.get(key)
+            xp = _xp(p.data)
+            buffer = (
+                xp.zeros(p.data.shape, p.data.dtype)
+                if previous is None
+                else xp.array(previous.data, dtype=p.data.dtype)
+            )
+            self.owned[key] = buffer
+            self.pending[key] = Tensor._from_op(buffer, False)
+        return buffer
 
 
 # Writes .grad in place once it exists: see "Flat buffers" in docs/architecture.md.
@@ -395,7 +516,7 @@ def _accumulate(t: Tensor, grad: Tensor, create_graph: bool) -> None:
 
 def _root_grad(t: Tensor, gradient: Any) -> Tensor:
     if gradient is None:
-        if t.size != 1:
+        if t.numel() != 1:
             raise RuntimeError(
                 f"backward: output has shape {t.shape}; a non-scalar output needs an explicit "
                 "gradient of the same shape, e.g. out.backward(st.ones_like(out))"

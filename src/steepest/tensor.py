@@ -11,12 +11,13 @@ or the gradients of both passes are summed, exactly as in PyTorch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from . import backend
+from .inplace import InPlaceMethods
 
 Shape = tuple[int, ...]
 
@@ -37,7 +38,7 @@ def _to_array(data: Any, dtype: Any = None, copy: bool = False) -> Any:
     return array
 
 
-class Tensor:
+class Tensor(InPlaceMethods):
     """An n-dimensional array that records the ops applied to it.
 
     >>> x = st.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -87,13 +88,26 @@ class Tensor:
     def ndim(self) -> int:
         return self.data.ndim
 
-    @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape as a ``Size`` tuple, or the length of dim ``dim`` (PyTorch's meaning;
+        the element count is ``numel()``)."""
+        if dim is None:
+            return Size(self.data.shape)
+        return self.data.shape[_dims.normalize_dim(dim, self.data.ndim, "size")]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    nelement = numel
 
     @property
-    def device(self) -> str:
-        return backend.device_of(self.data)
+    def device(self) -> device:
+        return device(backend.device_of(self.data))
 
     @property
     def is_leaf(self) -> bool:
@@ -101,7 +115,13 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        return _ops.transpose(self)
+        """All dims reversed (a matrix's transpose)."""
+        return _ops.permute(self, *range(self.ndim - 1, -1, -1))
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two dims swapped: a batch of matrices transposed."""
+        return _ops.transpose(self, -2, -1)
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -143,8 +163,8 @@ class Tensor:
         return np.asarray(backend.to_device(self.data, "cpu"))
 
     def item(self) -> float | int | bool:
-        if self.size != 1:
-            raise ValueError(f"item(): tensor of shape {self.shape} has {self.size} elements")
+        if self.data.size != 1:
+            raise ValueError(f"item(): tensor of shape {self.shape} has {self.data.size} elements")
         return self.data.item()
 
     def tolist(self) -> Any:
@@ -154,14 +174,30 @@ class Tensor:
         """The same data, cut from the graph (no copy)."""
         return Tensor._from_op(self.data, False)
 
-    def to(self, device: str) -> Tensor:
-        data = backend.to_device(self.data, device)
-        if data is self.data:
-            return self
-        return _ops.shape.ToDevice.apply(self, device=device)
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Move and/or convert: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``,
+        ``to(other)`` (other's device and dtype), or ``device=``/``dtype=`` keywords."""
+        dev, dtype = _to_arguments(args, kwargs)
+        out = self
+        if dtype is not None:
+            out = _ops.cast(out, dtype)
+        if dev is not None and backend.to_device(out.data, dev) is not out.data:
+            out = _ops.shape.ToDevice.apply(out, device=str(dev))
+        if kwargs.get("copy") and out is self:
+            out = _ops.clone(self)
+        return out
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        return self.to("cuda")
 
     def astype(self, dtype: Any) -> Tensor:
         return _ops.cast(self, dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return _ops.cast(self, other.dtype)
 
     def float(self) -> Tensor:
         return _ops.cast(self, np.float32)
@@ -169,8 +205,68 @@ class Tensor:
     def double(self) -> Tensor:
         return _ops.cast(self, np.float64)
 
+    def half(self) -> Tensor:
+        return _ops.cast(self, np.float16)
+
     def long(self) -> Tensor:
         return _ops.cast(self, np.int64)
+
+    def int(self) -> Tensor:
+        return _ops.cast(self, np.int32)
+
+    def bool(self) -> Tensor:
+        return _ops.cast(self, np.bool_)
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    def contiguous(self) -> Tensor:
+        """Itself: steepest's ops accept any memory layout, so there is nothing to copy."""
+        return self
+
+    def is_contiguous(self) -> bool:
+        return bool(self.data.flags.c_contiguous)
+
+    def clone(self) -> Tensor:
+        return _ops.clone(self)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return _ops.reshape(self, other.shape)
+
+    reshape_as = view_as
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return _ops.expand(self, other.shape)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """``self`` where ``condition`` holds, else ``other`` (PyTorch's ``x.where(c, y)``)."""
+        return _ops.where(condition, self, other)
+
+    def _new(self, shape: tuple[Any, ...], fill: Any, dtype: Any, requires_grad: bool) -> Tensor:
+        xp = backend.array_module(self.data)
+        size = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        data = xp.full(tuple(size), fill, dtype=self.dtype if dtype is None else np.dtype(dtype))
+        return Tensor(data, requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False, **_: Any):
+        """Zeros with this tensor's dtype and device unless ``dtype`` says otherwise."""
+        return self._new(size, 0, dtype, requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False, **_: Any):
+        return self._new(size, 1, dtype, requires_grad)
+
+    def new_full(
+        self, size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False, **_: Any
+    ) -> Tensor:
+        return self._new((size,), fill_value, dtype, requires_grad)
+
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        xp = backend.array_module(self.data)
+        array = xp.array(
+            data.data if isinstance(data, Tensor) else data,
+            dtype=self.dtype if dtype is None else np.dtype(dtype),
+        )
+        return Tensor(array, requires_grad=requires_grad)
 
     # ----- autograd ---------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -256,98 +352,91 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return _ops.ge(self, other)
 
-    # ----- methods that mirror the functions in steepest.ops ----------------------------
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.sum(self, axis, keepdims)
+    def __invert__(self) -> Tensor:
+        """Logical not of a bool tensor, bitwise not of an integer one (no gradient)."""
+        if self.dtype.kind not in "biu":
+            raise TypeError(f"~ needs a bool or integer tensor, got {self.dtype}")
+        return Tensor._from_op(~self.data, False)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.mean(self, axis, keepdims)
+    def __and__(self, other: Any) -> Tensor:
+        return _bitwise("bitwise_and", self, other)
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.max(self, axis, keepdims)
+    __rand__ = __and__
 
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.min(self, axis, keepdims)
+    def __or__(self, other: Any) -> Tensor:
+        return _bitwise("bitwise_or", self, other)
 
-    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
-        return _ops.var(self, axis, ddof, keepdims)
+    __ror__ = __or__
 
-    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
-        return _ops.std(self, axis, ddof, keepdims)
+    def __xor__(self, other: Any) -> Tensor:
+        return _bitwise("bitwise_xor", self, other)
 
-    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops.logsumexp(self, axis, keepdims)
+    __rxor__ = __xor__
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return _ops.argmax(self, axis, keepdims)
 
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return _ops.argmin(self, axis, keepdims)
+class Size(tuple):
+    """A shape, as returned by ``x.size()``: a tuple that also counts its elements."""
 
-    def reshape(self, *shape: Any) -> Tensor:
-        return _ops.reshape(self, shape[0] if len(shape) == 1 else shape)
+    __slots__ = ()
 
-    def transpose(self, *axes: Any) -> Tensor:
-        return _ops.transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
+    def numel(self) -> int:
+        n = 1
+        for d in self:
+            n *= d
+        return n
 
-    def permute(self, *axes: Any) -> Tensor:
-        return _ops.transpose(self, axes[0] if len(axes) == 1 else axes)
+    def __repr__(self) -> str:
+        return f"Size({list(self)})"
 
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        return _ops.swapaxes(self, axis1, axis2)
 
-    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
-        return _ops.flatten(self, start_axis, end_axis)
+def _bitwise(name: str, a: Tensor, b: Any) -> Tensor:
+    y = b.data if isinstance(b, Tensor) else b
+    if a.dtype.kind not in "biu" or getattr(y, "dtype", np.dtype(bool)).kind not in "biu":
+        raise TypeError(f"{name}: needs bool or integer tensors, got {a.dtype}")
+    return Tensor._from_op(getattr(backend.array_module(a.data), name)(a.data, y), False)
 
-    def squeeze(self, axis: Any = None) -> Tensor:
-        return _ops.squeeze(self, axis)
 
-    def unsqueeze(self, axis: int) -> Tensor:
-        return _ops.unsqueeze(self, axis)
+def _to_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    """(device, dtype) from the forms of ``Tensor.to``; either may be None (unchanged)."""
+    dev, dtype = kwargs.get("device"), kwargs.get("dtype")
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "copy", "memory_format"}
+    if unknown:
+        raise TypeError(f"to(): unexpected keyword arguments {sorted(unknown)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dev, dtype = a.device, a.dtype
+        elif isinstance(a, str) and a.partition(":")[0] in ("cpu", "cuda"):
+            dev = a
+        elif isinstance(a, bool):  # non_blocking / copy given positionally
+            continue
+        else:
+            try:
+                dtype = np.dtype(a)
+            except TypeError:
+                raise TypeError(
+                    f"to(): expected a device, a dtype or a tensor, got {a!r}"
+                ) from None
+    return (None if dev is None else device(dev)), dtype
 
-    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
-        return _ops.broadcast_to(self, shape)
 
-    def pow(self, exponent: Any) -> Tensor:
-        return _ops.pow(self, exponent)
-
-    def exp(self) -> Tensor:
-        return _ops.exp(self)
-
-    def log(self) -> Tensor:
-        return _ops.log(self)
-
-    def sqrt(self) -> Tensor:
-        return _ops.sqrt(self)
-
-    def abs(self) -> Tensor:
-        return _ops.abs(self)
-
-    def sign(self) -> Tensor:
-        return _ops.sign(self)
-
-    def clip(self, min: Any = None, max: Any = None) -> Tensor:
-        return _ops.clip(self, min, max)
-
-    def relu(self) -> Tensor:
-        return _ops.relu(self)
-
-    def sigmoid(self) -> Tensor:
-        return _ops.sigmoid(self)
-
-    def tanh(self) -> Tensor:
-        return _ops.tanh(self)
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        return _ops.softmax(self, axis)
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return _ops.log_softmax(self, axis)
-
-    def matmul(self, other: Any) -> Tensor:
-        return _ops.matmul(self, other)
+# Methods that are the functions of steepest.ops with the tensor as first argument: one
+# definition, one signature (dim/keepdim with axis/keepdims aliases), for both spellings.
+_METHODS = (
+    "sum", "mean", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "logsumexp",
+    "prod", "cumsum", "norm", "all", "any", "sort", "argsort", "topk",
+    "reshape", "view", "permute", "transpose", "swapaxes", "t", "flatten", "squeeze", "unsqueeze",
+    "flip", "roll", "expand", "repeat", "broadcast_to", "split", "chunk",
+    "gather", "scatter_add", "masked_fill", "clamp", "clip",
+    "pow", "exp", "log", "sqrt", "abs", "sign", "relu", "sigmoid", "tanh", "softmax",
+    "log_softmax", "matmul", "eq", "ne", "lt", "le", "gt", "ge", "maximum", "minimum",
+)  # fmt: skip
 
 
 # Imported last: both modules use Tensor, which is defined by now.
 from . import autograd as _autograd  # noqa: E402
 from . import ops as _ops  # noqa: E402
+from .device import device  # noqa: E402
+from .ops import _dims  # noqa: E402
+
+for _name in _METHODS:
+    setattr(Tensor, _name, getattr(_ops, _name))

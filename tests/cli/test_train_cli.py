@@ -46,7 +46,7 @@ def test_resume_ends_bit_identical_to_an_uninterrupted_run(run_cli, tmp_path):
     code, _, _ = run_cli("train", *SPIRALS, "--epochs", "1", "--quiet", "--out", tmp_path / "b")
     assert code == 0
     code, out, _ = run_cli("resume", tmp_path / "b", "--epochs", "3", "--quiet")
-    assert code == 0 and "after 3 epochs" in out
+    assert code == 0 and "; 3 epochs in" in out
     a = load_checkpoint(tmp_path / "a/checkpoints/last.safetensors")
     b = load_checkpoint(tmp_path / "b/checkpoints/last.safetensors")
     assert a["trainer"]["step"] == b["trainer"]["step"] == 3 * 4  # 256 examples / 64
@@ -61,13 +61,20 @@ def test_resume_ends_bit_identical_to_an_uninterrupted_run(run_cli, tmp_path):
 def test_eval_of_a_run_and_of_a_checkpoint(run_cli, tmp_path):
     run = tmp_path / "run"
     assert run_cli("train", *SPIRALS, "--epochs", "2", "--quiet", "--out", run)[0] == 0
-    best = max(float(r["val_accuracy"]) for r in _rows(run / "metrics.csv"))
+    rows = _rows(run / "metrics.csv")
+    best = max(range(len(rows)), key=lambda i: float(rows[i]["val_accuracy"]))
+    # the run evaluated the best checkpoint on the test split once, on that epoch's row only
+    assert [bool(r["test_accuracy"]) for r in rows] == [i == best for i in range(len(rows))]
     code, out, _ = run_cli("eval", run)  # a run directory: its best checkpoint
     assert code == 0
     assert out.startswith("test (1000 examples): loss ")
-    assert f"accuracy {best:.4f}" in out and "best.safetensors" in out
+    assert f"accuracy {float(rows[best]['test_accuracy']):.4f}" in out
+    assert f"best.safetensors, epoch {best + 1}]" in out
     code, out, _ = run_cli("eval", run / "checkpoints/last.safetensors", "--split", "train")
-    assert code == 0 and out.startswith("train (256 examples)")
+    assert code == 0 and out.startswith("train (230 examples)")  # 256 less 10% for validation
+    code, out, _ = run_cli("eval", run, "--split", "val")
+    assert code == 0 and out.startswith("val (26 examples)")
+    assert f"accuracy {float(rows[best]['val_accuracy']):.4f}" in out
 
 
 def test_config_file_stands_in_for_flags_and_flags_win(run_cli, tmp_path):

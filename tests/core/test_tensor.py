@@ -44,7 +44,7 @@ def test_seeded_randomness_is_bit_identical():
 
 def test_properties_and_conversions():
     x = st.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    assert (x.shape, x.ndim, x.size, len(x)) == ((2, 2), 2, 4, 2)
+    assert (x.shape, x.ndim, x.numel(), len(x)) == ((2, 2), 2, 4, 2)
     assert x.sum().item() == 10.0
     assert x.detach().requires_grad is False
     assert x.T.numpy().tolist() == [[1, 3], [2, 4]]

@@ -16,7 +16,7 @@ def run_and_collect(module, x, state):
         state = [st.Tensor(s.copy(), requires_grad=True) for s in state]
     out, final = module(x, None if state is None else tuple(state) if lstm else state[0])
     h_n, c_n = final if lstm else (final, final)
-    weights = np.linspace(-1, 1, out.size).reshape(out.shape)
+    weights = np.linspace(-1, 1, out.numel()).reshape(out.shape)
     loss = (out * st.Tensor(weights)).sum() + (h_n * h_n).sum() + (c_n * c_n * c_n).sum()
     loss.backward()
     results = {"out": out.data, "h_n": h_n.data, "c_n": c_n.data, "x.grad": x.grad.data}

@@ -63,7 +63,7 @@ def test_fans_of_linear_and_conv_weights():
 def test_statistics_of_random_initializers(fill, mean, std):
     w = blank(400, 200)  # 80,000 draws: the sample std is within ~0.5% of the true one
     fill(w, st.Generator(3))
-    assert w.data.mean() == pytest.approx(mean, abs=4 * std / math.sqrt(w.size))
+    assert w.data.mean() == pytest.approx(mean, abs=4 * std / math.sqrt(w.numel()))
     assert w.data.std() == pytest.approx(std, rel=0.02)
 
 

@@ -115,7 +115,7 @@ def test_gradcheck_two_layers_with_initial_state(kind, extra, check_module, rand
         def forward(self, x, h0, c0):
             out, final = self.rnn(x, (h0, c0) if lstm else h0)
             h_n, c_n = final if lstm else (final, h0)
-            weights = st.Tensor(np.linspace(-1.0, 1.0, out.size).reshape(out.shape))
+            weights = st.Tensor(np.linspace(-1.0, 1.0, out.numel()).reshape(out.shape))
             return (out * weights).sum() + (h_n * h_n).sum() + (c_n * c_n * c_n).sum()
 
     check_module(Loss(), randn64(3, 2, 2), randn64(4, 2, 2), randn64(4, 2, 2))

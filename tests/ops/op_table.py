@@ -106,8 +106,14 @@ def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _gelu(x: np.ndarray) -> np.ndarray:
-    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
+def _erf(x: np.ndarray) -> np.ndarray:
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+def _gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
+    return 0.5 * x * (1 + _erf(x / math.sqrt(2)))
 
 
 def _cross_entropy(
@@ -139,8 +145,79 @@ def _dropout_ref(x: np.ndarray, p: float, seed: int) -> np.ndarray:
     return x * (draws >= p) / (1 - p)
 
 
-def _var(x: np.ndarray, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> np.ndarray:
-    return np.var(x, axis=axis, ddof=ddof, keepdims=keepdims)
+def _var(
+    x: np.ndarray, axis: Any = None, correction: int = 1, keepdims: bool = False
+) -> np.ndarray:
+    return np.var(x, axis=axis, ddof=correction, keepdims=keepdims)
+
+
+def _max_ref(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    return np.max(x, axis=dim, keepdims=keepdim) if x.ndim else x
+
+
+def _min_ref(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    return np.min(x, axis=dim, keepdims=keepdim) if x.ndim else x
+
+
+def _distinct_values(shape: tuple[int, ...]) -> np.ndarray:
+    """No ties: max, sort and topk pick one element, off their kinks."""
+    n = int(np.prod(shape))
+    return np.asarray(RNG.permutation(n).reshape(shape) / 4.0 - n / 8.0)
+
+
+# (x, dim[, keepdim]) for ops that take one dim: max/min with indices, sort, cumsum, prod, ...
+DIM_SAMPLES = [
+    Sample((_distinct_values((5,)), 0), label="1-D"),
+    Sample((_distinct_values((3, 4)), 1), label="rows"),
+    Sample((_distinct_values((3, 4)), 0, True), label="keepdim"),
+    Sample((_distinct_values((2, 3, 4)), -2), label="negative dim"),
+    Sample((_distinct_values((4, 3)).T, 0), label="view"),
+    Sample((_distinct_values(()), 0), label="0-d"),
+]
+
+
+def _split_ref(x: np.ndarray, size: Any, dim: int = 0) -> list[np.ndarray]:
+    n = x.shape[dim]
+    sizes = (
+        [size] * (n // size) + ([n % size] if n % size else []) if isinstance(size, int) else size
+    )
+    return np.split(x, np.cumsum(sizes)[:-1], axis=dim)
+
+
+def _gather_ref(x: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[dim % x.ndim] = index
+    return x[tuple(grids)]
+
+
+def _scatter_add_ref(x: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[dim % x.ndim] = index
+    out = x.copy()
+    np.add.at(out, tuple(grids), src[tuple(slice(0, m) for m in index.shape)])
+    return out
+
+
+def _prod_ref(x: np.ndarray, dim: int | None = None, keepdim: bool = False) -> np.ndarray:
+    if dim is None:
+        out = np.prod(x)
+        return out.reshape((1,) * x.ndim) if keepdim else out
+    return np.prod(x, axis=dim % max(x.ndim, 1), keepdims=keepdim) if x.ndim else x
+
+
+def _norm_ref(x: np.ndarray, p: Any = "fro", dim: Any = None, keepdim: bool = False):
+    a = np.abs(x)
+    if p in ("fro", 2):
+        return np.sqrt((a * a).sum(axis=dim, keepdims=keepdim))
+    if p == math.inf:
+        return a.max(axis=dim, keepdims=keepdim)
+    return (a**p).sum(axis=dim, keepdims=keepdim) ** (1 / p)
+
+
+def _topk_ref(x: np.ndarray, k: int, dim: int = -1, largest: bool = True) -> np.ndarray:
+    order = np.argsort(-x if largest else x, axis=dim)
+    idx = np.take(order, np.arange(k), axis=dim)
+    return np.take_along_axis(x, idx, axis=dim)
 
 
 LABELS = np.array([0, 2, 1, 2, 0])
@@ -195,7 +272,12 @@ CASES: list[Case] = [
         unary(away=0.1),
     ),
     Case("elu", st.elu, lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))), unary(away=0.1)),
-    Case("gelu", st.gelu, _gelu, unary(-3, 3)),
+    Case(
+        "gelu",
+        st.gelu,
+        _gelu,
+        unary(-3, 3) + [Sample((np.linspace(-4, 4, 9),), dict(approximate="tanh"), "tanh form")],
+    ),
     Case("sigmoid", st.sigmoid, lambda x: 1 / (1 + np.exp(-x)), unary(-4, 4)),
     Case("tanh", st.tanh, np.tanh, unary()),
     Case("softplus", st.softplus, lambda x: np.log1p(np.exp(x)), unary(-4, 4)),
@@ -223,18 +305,27 @@ CASES: list[Case] = [
     Case("sum", st.sum, np.sum, reductions()),
     Case("mean", st.mean, np.mean, reductions()),
     Case(
-        "max", st.max, np.max, _nonempty(reductions()) + [Sample((np.zeros((0, 3)),), dict(axis=1))]
+        "amax",
+        st.amax,
+        np.max,
+        _nonempty(reductions()) + [Sample((np.zeros((0, 3)),), dict(axis=1))],
     ),
     Case(
-        "min", st.min, np.min, _nonempty(reductions()) + [Sample((np.zeros((0, 3)),), dict(axis=1))]
+        "amin",
+        st.amin,
+        np.min,
+        _nonempty(reductions()) + [Sample((np.zeros((0, 3)),), dict(axis=1))],
     ),
+    Case("max", lambda x, *d, **k: st.max(x, *d, **k).values, _max_ref, DIM_SAMPLES),
+    Case("min", lambda x, *d, **k: st.min(x, *d, **k).values, _min_ref, DIM_SAMPLES),
+    # not at one element per result: with correction=1 the variance is NaN there
     Case(
         "var",
         st.var,
         _var,
-        _nonempty(reductions()) + [Sample((_draw((4, 3), -2, 2),), dict(axis=0, ddof=1), "ddof 1")],
+        _nonempty(reductions())[1:]
+        + [Sample((_draw((4, 3), -2, 2),), dict(axis=0, correction=0), "correction 0")],
     ),
-    # not at a single element: the variance is 0 there and sqrt has no derivative
     Case("std", st.std, lambda x, **k: np.sqrt(_var(x, **k)), _nonempty(reductions())[1:]),
     Case(
         "logsumexp",
@@ -274,21 +365,22 @@ CASES: list[Case] = [
         ],
     ),
     Case(
-        "transpose",
-        lambda x, axes=None: st.transpose(x, axes),
-        lambda x, axes=None: np.transpose(x, axes),
+        "permute",
+        lambda x, axes: st.permute(x, *axes),
+        lambda x, axes: np.transpose(x, axes),
         [
-            Sample((_draw((), -1, 1),)),
-            Sample((_draw((5,), -1, 1),)),
-            Sample((_draw((3, 4), -1, 1),)),
+            Sample((_draw((), -1, 1),), dict(axes=())),
+            Sample((_draw((5,), -1, 1),), dict(axes=(0,))),
+            Sample((_draw((3, 4), -1, 1),), dict(axes=(1, 0))),
             Sample((_draw((2, 3, 4), -1, 1),), dict(axes=(1, 2, 0))),
-            Sample((_noncontiguous(-1, 1),)),
-            Sample((_draw((0, 3), -1, 1),)),
+            Sample((_draw((2, 3, 4), -1, 1),), dict(axes=(-1, 0, 1)), "negative dims"),
+            Sample((_noncontiguous(-1, 1),), dict(axes=(1, 0))),
+            Sample((_draw((0, 3), -1, 1),), dict(axes=(1, 0))),
         ],
     ),
     Case(
-        "swapaxes",
-        st.swapaxes,
+        "transpose",
+        st.transpose,
         np.swapaxes,
         [
             Sample((_draw((3, 4), -1, 1), 0, 1)),
@@ -412,15 +504,28 @@ CASES: list[Case] = [
     ),
     Case(
         "split",
-        lambda x, sections, axis=0: st.split(x, sections, axis),
-        lambda x, sections, axis=0: np.split(x, sections, axis),
+        st.split,
+        _split_ref,
         [
-            Sample((_draw((6,), -1, 1),), dict(sections=3)),
-            Sample((_draw((4, 6), -1, 1),), dict(sections=[1, 4], axis=1)),
-            Sample((_noncontiguous(-1, 1),), dict(sections=2, axis=1)),
-            Sample((_draw((2, 0), -1, 1),), dict(sections=2)),
-            Sample((_draw((2, 3, 4), -1, 1),), dict(sections=[1, 1, 3], axis=-1)),
-            Sample((_draw((5,), -1, 1),), dict(sections=1)),
+            Sample((_draw((6,), -1, 1), 3)),
+            Sample((_draw((4, 6), -1, 1), [1, 3, 2], 1)),
+            Sample((_noncontiguous(-1, 1), 2, 1), label="view, uneven"),
+            Sample((_draw((2, 0), -1, 1), 2)),
+            Sample((_draw((2, 3, 4), -1, 1), [1, 0, 3], -1)),
+            Sample((_draw((5,), -1, 1), 2), label="last piece smaller"),
+        ],
+    ),
+    Case(
+        "chunk",
+        st.chunk,
+        lambda x, n, dim=0: _split_ref(x, -(-x.shape[dim] // n), dim),
+        [
+            Sample((_draw((6,), -1, 1), 3)),
+            Sample((_draw((4, 5), -1, 1), 2, 1), label="uneven"),
+            Sample((_noncontiguous(-1, 1), 2, 1), label="view"),
+            Sample((_draw((5,), -1, 1), 4), label="fewer pieces than asked"),
+            Sample((_draw((2, 3, 4), -1, 1), 1, -1)),
+            Sample((_draw((7, 2), -1, 1), 3)),
         ],
     ),
     Case(
@@ -741,6 +846,303 @@ CASES += [
             ),
             Sample((_noncontiguous(-1, 1), _draw((2, 4), -1, 1), _draw((2,), -1, 1)), label="view"),
             Sample((_draw((0, 3), -1, 1), _draw((2, 3), -1, 1), _draw((2,), -1, 1)), label="empty"),
+        ],
+    ),
+]
+
+
+# ----- PyTorch's tensor methods: scans, reorderings, gathers -----------------------------------
+GATHER_INDEX = np.array([[0, 2, 2, 1], [1, 1, 0, 0], [2, 0, 1, 2]])
+CASES += [
+    Case(
+        "prod",
+        st.prod,
+        _prod_ref,
+        [
+            Sample((_draw((5,), 0.5, 1.5),)),
+            Sample((_draw((3, 4), -1.5, 1.5, 0.3), 1)),
+            Sample((_draw((3, 4), -1.5, 1.5, 0.3), 0, True), label="keepdim"),
+            Sample((np.array([[1.5, 0.0, 2.0], [0.0, 0.0, 3.0]]), 1), label="zeros"),
+            Sample((_noncontiguous(0.5, 1.5), -1), label="view"),
+            Sample((_draw((), -1, 1),), label="0-d"),
+        ],
+        second_order=False,  # the rule's zero case is first-order only (checked in test_tensor_api)
+    ),
+    Case(
+        "cumsum",
+        st.cumsum,
+        lambda x, dim: np.cumsum(x, axis=dim) if x.ndim else x,
+        [
+            Sample((_draw((5,), -1, 1), 0)),
+            Sample((_draw((3, 4), -1, 1), 1)),
+            Sample((_draw((2, 3, 4), -1, 1), -2)),
+            Sample((_noncontiguous(-1, 1), 0), label="view"),
+            Sample((_draw((0, 3), -1, 1), 1), label="empty"),
+            Sample((_draw((), -1, 1), 0), label="0-d"),
+        ],
+    ),
+    Case(
+        "norm",
+        st.norm,
+        _norm_ref,
+        [
+            Sample((_draw((5,), -1, 1),)),
+            Sample((_draw((3, 4), -1, 1), 2, 1)),
+            Sample((_draw((3, 4), -1, 1, 0.1), 1, 0, True), label="p=1, keepdim"),
+            Sample((_distinct_values((3, 4)), math.inf, -1), label="p=inf"),
+            Sample((_noncontiguous(-1, 1, 0.1), 3, (0, 1)), label="p=3, view"),
+            Sample((_draw((2, 3), -1, 1), "fro", (0, 1))),
+        ],
+    ),
+    Case(
+        "flip",
+        st.flip,
+        lambda x, *dims: np.flip(x, dims),
+        [
+            Sample((_draw((5,), -1, 1), 0)),
+            Sample((_draw((3, 4), -1, 1), 0, 1)),
+            Sample((_draw((2, 3, 4), -1, 1), -1)),
+            Sample((_noncontiguous(-1, 1), 1), label="view"),
+            Sample((_draw((0, 3), -1, 1), 0), label="empty"),
+            Sample((_draw((3, 4), -1, 1),), label="no dims"),
+        ],
+    ),
+    Case(
+        "roll",
+        st.roll,
+        lambda x, shifts, dims=None: np.roll(x, shifts, dims),
+        [
+            Sample((_draw((5,), -1, 1), 2)),
+            Sample((_draw((3, 4), -1, 1), 1, 1)),
+            Sample((_draw((3, 4), -1, 1), (1, -2), (0, 1))),
+            Sample((_draw((3, 4), -1, 1), 5), label="flattened"),
+            Sample((_noncontiguous(-1, 1), -1, 0), label="view"),
+            Sample((_draw((0, 3), -1, 1), 1, 1), label="empty"),
+        ],
+    ),
+    Case(
+        "repeat",
+        st.repeat,
+        lambda x, *reps: np.tile(x, reps),
+        [
+            Sample((_draw((3,), -1, 1), 2)),
+            Sample((_draw((2, 3), -1, 1), 2, 1)),
+            Sample((_draw((2, 3), -1, 1), 2, 1, 3), label="new leading dim"),
+            Sample((_noncontiguous(-1, 1), 1, 2), label="view"),
+            Sample((_draw((), -1, 1), 3), label="0-d"),
+            Sample((_draw((2, 3), -1, 1), 0, 1), label="zero repeats"),
+        ],
+    ),
+    Case(
+        "expand",
+        st.expand,
+        lambda x, *sizes: np.broadcast_to(
+            x,
+            tuple(x.shape[i - len(sizes) + x.ndim] if n == -1 else n for i, n in enumerate(sizes)),
+        ),
+        [
+            Sample((_draw((3, 1), -1, 1), 3, 4)),
+            Sample((_draw((3, 1), -1, 1), -1, 4), label="-1 keeps a dim"),
+            Sample((_draw((3,), -1, 1), 2, -1), label="new leading dim"),
+            Sample((_draw((), -1, 1), 2), label="0-d"),
+            Sample((np.transpose(_draw((1, 3), -1, 1)), 3, 2), label="view"),
+            Sample((_draw((1, 2), -1, 1), 0, 2), label="empty"),
+        ],
+    ),
+    Case("clone", st.clone, np.copy, unary()),
+    Case(
+        "t",
+        st.t,
+        lambda x: x.T,
+        [s for s in unary() if len(s.args[0].shape) < 3]
+        + [Sample((_draw((2, 0), -1, 1),), label="2-D empty")],
+    ),
+    Case(
+        "gather",
+        st.gather,
+        _gather_ref,
+        [
+            Sample((_draw((3, 3), -1, 1), 1, GATHER_INDEX[:, :3])),
+            Sample((_draw((3, 5), -1, 1), 0, GATHER_INDEX), label="repeated picks"),
+            Sample((_draw((4, 4), -1, 1), -1, GATHER_INDEX[:2, :2]), label="smaller index"),
+            Sample((_noncontiguous(-1, 1), 1, GATHER_INDEX[:3, :2]), label="view"),
+            Sample((_draw((2, 3, 2), -1, 1), 1, np.zeros((2, 4, 1), dtype=np.int64)), label="3-D"),
+            Sample((_draw((3,), -1, 1), 0, np.zeros((0,), dtype=np.int64)), label="empty index"),
+        ],
+    ),
+    Case(
+        "scatter_add",
+        lambda x, src, dim, index: st.scatter_add(x, dim, index, src),
+        _scatter_add_ref,
+        [
+            Sample(
+                (_draw((3, 3), -1, 1), _draw((3, 3), -1, 1)), dict(dim=1, index=GATHER_INDEX[:, :3])
+            ),
+            Sample(
+                (_draw((3, 4), -1, 1), _draw((3, 4), -1, 1)),
+                dict(dim=0, index=GATHER_INDEX),
+                label="repeats add up",
+            ),
+            Sample(
+                (_draw((4, 4), -1, 1), _draw((3, 3), -1, 1)),
+                dict(dim=-1, index=GATHER_INDEX[:2, :2]),
+                label="bigger src",
+            ),
+            Sample(
+                (_noncontiguous(-1, 1), _draw((3, 2), -1, 1)),
+                dict(dim=1, index=GATHER_INDEX[:3, :2]),
+                label="view",
+            ),
+            Sample(
+                (_draw((2, 3), -1, 1), _draw((1, 3), -1, 1)),
+                dict(dim=0, index=GATHER_INDEX[:1, :3] % 2),
+            ),
+            Sample(
+                (_draw((3,), -1, 1), _draw((0,), -1, 1)),
+                dict(dim=0, index=np.zeros((0,), dtype=np.int64)),
+                label="empty index",
+            ),
+        ],
+    ),
+    Case(
+        "masked_fill",
+        lambda x, mask, value: st.masked_fill(x, mask, value),
+        lambda x, mask, value: np.where(mask, value, x),
+        [
+            Sample((_draw((5,), -1, 1),), dict(mask=np.array([1, 0, 1, 0, 0], bool), value=0.5)),
+            Sample((_draw((3, 4), -1, 1),), dict(mask=_draw((3, 4), -1, 1) > 0, value=-2.0)),
+            Sample(
+                (_draw((3, 4), -1, 1),),
+                dict(mask=np.array([True, False, True, False]), value=0.0),
+                label="broadcast mask",
+            ),
+            Sample(
+                (_noncontiguous(-1, 1),),
+                dict(mask=np.eye(3, 4, dtype=bool), value=1.0),
+                label="view",
+            ),
+            Sample((_draw((), -1, 1),), dict(mask=np.array(True), value=3.0), label="0-d"),
+            Sample(
+                (_draw((0, 3), -1, 1),), dict(mask=np.zeros((0, 3), bool), value=1.0), label="empty"
+            ),
+        ],
+    ),
+    Case(
+        "sort",
+        lambda x, *a, **k: st.sort(x, *a, **k).values,
+        lambda x, dim=-1, descending=False: (
+            np.sort(x, axis=dim)[(slice(None),) * (dim % x.ndim) + (slice(None, None, -1),)]
+            if descending
+            else np.sort(x, axis=dim)
+        ),
+        [
+            Sample((_distinct_values((5,)),)),
+            Sample((_distinct_values((3, 4)), 0)),
+            Sample((_distinct_values((3, 4)), 1, True), label="descending"),
+            Sample((_distinct_values((2, 3, 4)), -2)),
+            Sample((_distinct_values((4, 3)).T, 0), label="view"),
+            Sample((_draw((0, 3), -1, 1), 1), label="empty"),
+        ],
+    ),
+    Case(
+        "topk",
+        lambda x, *a, **k: st.topk(x, *a, **k).values,
+        _topk_ref,
+        [
+            Sample((_distinct_values((5,)), 2)),
+            Sample((_distinct_values((3, 4)), 3, 1)),
+            Sample((_distinct_values((3, 4)), 2, 0, False), label="smallest"),
+            Sample((_distinct_values((2, 3, 4)), 1, -2)),
+            Sample((_distinct_values((4, 3)).T, 3, 0), label="view"),
+            Sample((_distinct_values((3, 4)), 0, 1), label="k=0"),
+        ],
+    ),
+]
+
+
+# ----- activations with corners: samples kept 0.05 away from every corner (gradcheck's kinks) ---
+def _off(samples: list[Sample], corners: tuple[float, ...]) -> list[Sample]:
+    out = []
+    for s in samples:
+        x = s.args[0].copy() if s.args[0].flags.c_contiguous else s.args[0]
+        for c in corners:
+            x = np.where(np.abs(x - c) < 0.05, x + 0.1, x)
+        out.append(Sample((x, *s.args[1:]), s.kwargs, s.label))
+    return out
+
+
+def _hardtanh_ref(x, min_val=-1.0, max_val=1.0):
+    return np.clip(x, min_val, max_val)
+
+
+def _elu_ref(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def _softplus_ref(x):
+    return np.logaddexp(0, x)
+
+
+CASES += [
+    Case("erf", st.erf, _erf, unary(-4, 4) + [Sample((np.linspace(-7, 7, 57),), label="wide")]),
+    Case("silu", st.silu, lambda x: x / (1 + np.exp(-x)), unary(-6, 6)),
+    Case("mish", st.mish, lambda x: x * np.tanh(_softplus_ref(x)), unary(-6, 6)),
+    Case(
+        "hardswish",
+        st.hardswish,
+        lambda x: x * np.clip(x + 3, 0, 6) / 6,
+        _off(unary(-5, 5), (-3.0, 3.0)),
+    ),
+    Case(
+        "hardsigmoid",
+        st.hardsigmoid,
+        lambda x: np.clip(x / 6 + 0.5, 0, 1),
+        _off(unary(-5, 5), (-3.0, 3.0)),
+    ),
+    Case(
+        "hardtanh",
+        st.hardtanh,
+        _hardtanh_ref,
+        _off(unary(-2, 2), (-1.0, 1.0))
+        + [Sample((np.linspace(-1.45, 2.55, 9),), dict(min_val=-0.5, max_val=2.0), "range")],
+    ),
+    Case("relu6", st.relu6, lambda x: np.clip(x, 0, 6), _off(unary(-2, 8), (0.0, 6.0))),
+    Case(
+        "selu",
+        st.selu,
+        lambda x: 1.0507009873554805 * _elu_ref(x, 1.6732632423543772),
+        unary(-3, 3, away=0.05),
+    ),
+    Case(
+        "celu",
+        lambda x, alpha=1.0: st.celu(x, alpha),
+        lambda x, alpha=1.0: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) / alpha)),
+        unary(-3, 3, away=0.05, alpha=2.0),
+    ),
+]
+
+
+def _bce_probs(x, y, weight=None, reduction="mean"):
+    per = -(y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log1p(-x), -100))
+    per = per if weight is None else per * weight
+    return {"mean": np.mean, "sum": np.sum, "none": np.asarray}[reduction](per)
+
+
+CASES += [
+    Case(
+        "binary_cross_entropy",
+        st.binary_cross_entropy,
+        _bce_probs,
+        [
+            Sample((_draw((4,), 0.05, 0.95), _draw((4,), 0, 1))),
+            Sample((_draw((3, 2), 0.05, 0.95), _draw((3, 2), 0, 1)), dict(reduction="sum")),
+            Sample((_draw((), 0.05, 0.95), _draw((), 0, 1))),
+            Sample((_draw((4, 3), 0.05, 0.95).T, _draw((3, 4), 0, 1)), label="view"),
+            Sample(
+                (_draw((3, 2), 0.05, 0.95), _draw((3, 2), 0, 1)),
+                dict(weight=np.array([0.5, 2.0]), reduction="none"),
+            ),
+            Sample((_draw((0, 2), 0.05, 0.95), _draw((0, 2), 0, 1)), dict(reduction="none")),
         ],
     ),
 ]

@@ -32,7 +32,7 @@ def test_the_layer_matches_the_composed_formula_and_its_gradients():
     x2 = st.tensor(x.data, requires_grad=True)
     w2 = st.tensor(bn.weight.data, requires_grad=True)
     b2 = st.tensor(bn.bias.data, requires_grad=True)
-    mean, var = x2.mean((0, 2, 3), keepdims=True), x2.var((0, 2, 3), keepdims=True)
+    mean, var = x2.mean((0, 2, 3), keepdims=True), x2.var((0, 2, 3), keepdim=True, correction=0)
     y2 = (x2 - mean) / (var + 1e-5).sqrt() * w2.reshape(1, 3, 1, 1) + b2.reshape(1, 3, 1, 1)
     (y2 * st.tensor(g)).sum().backward()
     np.testing.assert_allclose(y.data, y2.data, atol=1e-12)

@@ -528,7 +528,7 @@ def test_gradients_of_one_bucket_merge_into_one_array_for_norms():
     problem.loss(params).backward()
     opt.step()
     merged = st.optim.transforms.merge_adjacent([p.grad.data for p in params])
-    assert len(merged) == 1 and merged[0].size == sum(p.size for p in params)
+    assert len(merged) == 1 and merged[0].size == sum(p.numel() for p in params)
     shuffled = st.optim.transforms.merge_adjacent([params[1].grad.data, params[0].grad.data])
     assert len(shuffled) == 2
     expected = np.sqrt(sum((g**2).sum() for g in problem.grads(problem.init)))

@@ -118,7 +118,7 @@ def test_terminate_on_nan_stops_in_that_step_and_saves_nothing_non_finite(setup,
     ck = st.train.ModelCheckpoint(tmp_path, every_n_steps=1)
     logger = st.train.CSVLogger(tmp_path / "m.csv")
     t = Trainer(model, nan_at(7), opt, callbacks=[ck, logger], progress=False)
-    with pytest.warns(UserWarning, match=r"loss is nan in step 7 \(epoch 1, batch 2\); run under "
+    with pytest.warns(UserWarning, match=r"loss is nan in step 7 \(epoch 2, batch 3\); run under "
                                          r"st.autograd.detect_anomaly\(\)"):
         t.fit(train, val, epochs=5)
     assert (t.step, t.stop_reason) == (7, "nan")
@@ -161,7 +161,7 @@ def test_anomaly_mode_names_the_op(setup):
     with st.autograd.detect_anomaly(), pytest.warns(UserWarning, match=r"forward of InfAt"):
         t.fit(train, epochs=2)
     assert t.stop_reason == "nan" and "InfAt(inputs: (16, 3) float32)" in t.stop_message
-    assert "in step 3 (epoch 0, batch 2); no update applied" in t.stop_message
+    assert "in step 3 (epoch 1, batch 3); no update applied" in t.stop_message
     assert t.step == 2
     assert_same_weights(weights(model), before)  # the failing step changed nothing
 

@@ -36,6 +36,7 @@ def test_round_trip_keeps_types_and_bits(tmp_path):
     np.testing.assert_array_equal(got["model"]["layers.0.weight"], want["model"]["layers.0.weight"])
     assert got["model"]["layers.0.weight"].dtype == np.float32
     assert got["model"]["bn.num_batches"].dtype == np.int64 and got["model"]["bn.num_batches"] == 7
+    assert got["model"]["bn.num_batches"].shape == ()  # 0-d stays 0-d (load_state_dict checks)
     assert got["optimizer"]["param_groups"][0]["betas"] == (0.9, 0.999)
     assert got["optimizer"]["state"]["0"]["step"] == 3
     assert got["rng"] == want["rng"]

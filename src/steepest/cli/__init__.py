@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import UsageError
-from .parser import build_parser, config_from
+from .parser import build_parser, command_names, config_from
 
 __all__ = ["UsageError", "command_names", "main"]
 
@@ -71,7 +71,8 @@ def _dispatch(argv: list[str]) -> int:
         if args.batch < 1:
             raise UsageError(f"--batch must be at least 1, got {args.batch}")
         cfg, given = config_from(args)
-        return summary_command(cfg, "dataset" in given or "config" in vars(args), args.batch)
+        dataset_given = "dataset" in given or "config" in vars(args)
+        return summary_command(cfg, dataset_given, args.batch, args.graph)
     if args.command == "generate":
         from .generate_cmd import generate_command
 

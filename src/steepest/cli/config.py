@@ -54,9 +54,11 @@ class TrainConfig:
     maxlen: int = 200  # text datasets: pad or cut every review to this many tokens
     patience: int | None = None  # early stopping on the validation loss
     clip_grad: float | None = None  # clip the global gradient norm
+    grad_stats: bool = False  # log per-layer gradient statistics and draw the gradient flow
     betas: list[float] | None = None  # adam, adamw, nadam, lion: None is the optimizer's default
     text: str | None = None  # language models: the text file to learn from
     seq_len: int = 128  # language models: characters per chunk (backpropagation through time)
+    val_split: float = 0.1  # fraction of the training data held out for validation (0: none)
     model_args: dict[str, Any] = field(default_factory=dict)
 
     # ----- reading -----------------------------------------------------------------------
@@ -128,6 +130,9 @@ class TrainConfig:
                 self._int(name, low)
         if self.weight_decay is not None:
             self._number("weight_decay", low=0.0)
+        self._number("val_split", low=0.0, high=1.0)
+        if self.patience is not None and self.val_split == 0:
+            raise UsageError("--patience watches the validation loss; it needs --val-split > 0")
         if self.dropout is not None:
             self._number("dropout", low=0.0, high=1.0)
         if self.clip_grad is not None:

@@ -5,6 +5,11 @@ DataLoader (``to_float_nchw`` then ``Normalize`` with the training set's mean an
 channel; augmentation in between, training split only). Synthetic sets are generated with
 fixed seeds, so a run's data never depends on its training seed. A path ending in ``.npz``
 is your own data: arrays ``x_train, y_train, x_test, y_test``.
+
+Validation: ``--val-split F`` holds out a fraction F of the training examples (after
+``--subset``), drawn with a fixed seed (``VAL_SEED``, not the training seed, so runs with
+different seeds are compared on the same examples). Early stopping, the best checkpoint
+and the plots use it; the test split is evaluated once, at the end of a run.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ REAL = ("mnist", "fashion_mnist", "cifar10", "imdb")
 SYNTHETIC = ("spirals", "moons", "blobs", "xor")
 NAMES = REAL + SYNTHETIC
 _SYNTHETIC_SIZES = (2000, 1000)  # train, test examples
+VAL_SEED = 0  # the held-out validation examples are the same for every training seed
 
 Transform = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
@@ -47,6 +53,8 @@ class Prepared(DataInfo):
     y_test: np.ndarray
     train_transform: Transform | None = None
     test_transform: Transform | None = None
+    x_val: np.ndarray | None = None  # held out of the training data (None: --val-split 0)
+    y_val: np.ndarray | None = None
 
 
 # Shapes of the named datasets, so `steepest summary --dataset` need not load them.
@@ -150,9 +158,36 @@ def _image_transforms(name: str, x_train: np.ndarray, augment: bool,
     return T.Compose([to_float, *extra, *tail]), T.Compose([to_float, *tail])
 
 
+def validation_indices(n: int, fraction: float, contiguous: bool = False) -> np.ndarray:
+    """The indices of the ``round(fraction * n)`` held-out examples (at least one when
+    ``fraction > 0``): a seeded random draw, or the last ones for ordered data (text)."""
+    k = min(n - 1, max(1, round(fraction * n))) if fraction > 0 else 0
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    if contiguous:
+        return np.arange(n - k, n)
+    return np.sort(np.random.default_rng(VAL_SEED).permutation(n)[:k])
+
+
+def hold_out(x: np.ndarray, y: np.ndarray, fraction: float, name: str,
+             contiguous: bool = False) -> tuple[np.ndarray, np.ndarray, Any, Any]:
+    """``(x_train, y_train, x_val, y_val)``: ``fraction`` of the examples held out."""
+    if fraction > 0 and len(x) < 2:
+        raise UsageError(f"dataset {name}: --val-split {fraction:g} needs at least 2 training "
+                         f"examples, got {len(x)}")
+    val = validation_indices(len(x), fraction, contiguous)
+    if not len(val):
+        return x, y, None, None
+    keep = np.ones(len(x), bool)
+    keep[val] = False
+    return x[keep], y[keep], x[val], y[val]
+
+
 def prepare(dataset: str, *, task: str = "classify", augment: bool = False,
-            subset: int | None = None, vocab_size: int = 10000, maxlen: int = 200) -> Prepared:
-    """Load ``dataset`` (a name in ``NAMES`` or a ``.npz`` path) for ``task``."""
+            subset: int | None = None, vocab_size: int = 10000, maxlen: int = 200,
+            val_split: float = 0.0) -> Prepared:
+    """Load ``dataset`` (a name in ``NAMES`` or a ``.npz`` path) for ``task``; hold out
+    ``val_split`` of the training examples for validation."""
     if dataset in REAL:
         (x_train, y_train), (x_test, y_test) = _load_real(dataset, vocab_size, maxlen)
     elif dataset in SYNTHETIC:
@@ -170,18 +205,21 @@ def prepare(dataset: str, *, task: str = "classify", augment: bool = False,
                          f"{len(y_test)}")
     if subset is not None:
         x_train, y_train = x_train[:subset], y_train[:subset]
+    x_train, y_train, x_val, y_val = hold_out(x_train, y_train, val_split, dataset)
     if augment and kind != "image":
         raise UsageError(f"--augment needs an image dataset; {dataset} holds {kind}")
     num_classes = int(max(y_train.max(), y_test.max() if y_test.size else 0)) + 1
     prepared = Prepared(name=dataset, kind=kind, input_shape=tuple(x_train.shape[1:]),
                         num_classes=num_classes, x_train=x_train, y_train=y_train,
-                        x_test=x_test, y_test=y_test)
+                        x_test=x_test, y_test=y_test, x_val=x_val, y_val=y_val)
     if kind == "image":
         if task == "reconstruct":  # the target is the image itself: floats in [0, 1] up front
             from ..data.transforms import to_float_nchw
 
             prepared.x_train, prepared.x_test = to_float_nchw(x_train), to_float_nchw(x_test)
             prepared.y_train, prepared.y_test = prepared.x_train, prepared.x_test
+            if x_val is not None:
+                prepared.x_val = prepared.y_val = to_float_nchw(x_val)
         else:
             prepared.train_transform, prepared.test_transform = _image_transforms(
                 dataset, x_train, augment, normalize=True)
@@ -193,6 +231,7 @@ def prepare(dataset: str, *, task: str = "classify", augment: bool = False,
             max(x_train.max(), x_test.max() if x_test.size else 0)) + 1
     elif task == "reconstruct":
         prepared.y_train, prepared.y_test = prepared.x_train, prepared.x_test
+        prepared.y_val = prepared.x_val
     return prepared
 
 
@@ -202,6 +241,19 @@ def loaders(data: Prepared, batch_size: int, seed: int) -> tuple[Any, Any]:
 
     train = DataLoader(ArrayDataset(data.x_train, data.y_train), batch_size=batch_size,
                        shuffle=True, seed=seed, transform=data.train_transform)
-    test = DataLoader(ArrayDataset(data.x_test, data.y_test), batch_size=max(batch_size, 256),
-                      shuffle=False, seed=seed, transform=data.test_transform)
-    return train, test
+    return train, eval_loader(data.x_test, data.y_test, data, batch_size)
+
+
+def eval_loader(x: np.ndarray, y: np.ndarray, data: Prepared, batch_size: int) -> Any:
+    """An unshuffled, unaugmented loader over ``(x, y)`` (validation, test, eval)."""
+    from ..data import ArrayDataset, DataLoader
+
+    return DataLoader(ArrayDataset(x, y), batch_size=max(batch_size, 256), shuffle=False,
+                      transform=data.test_transform)
+
+
+def val_loader(data: Prepared, batch_size: int) -> Any:
+    """The validation loader, or None when nothing was held out (--val-split 0)."""
+    if data.x_val is None:
+        return None
+    return eval_loader(data.x_val, data.y_val, data, batch_size)

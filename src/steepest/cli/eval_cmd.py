@@ -1,5 +1,7 @@
-"""``steepest eval RUN_OR_CHECKPOINT``: rebuild the model from the run's config, load the
-checkpoint's weights, and report loss and metrics on the test (or training) split."""
+"""``steepest eval RUN_OR_CHECKPOINT``: rebuild the model from the config recorded in the
+checkpoint (``config.toml`` only for a checkpoint that records none), load its weights, and
+report loss and metrics on the test split (or ``--split val`` / ``train``), naming the
+checkpoint and its epoch."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from pathlib import Path
 
 from .build import build_loss, build_model, task_of
 from .config import TrainConfig
-from .data import loaders
+from .data import eval_loader
 from .errors import UsageError
 from .generative import prepare_for
 from .train_cmd import BEST, LAST, load_run_config
@@ -18,11 +20,11 @@ def _locate(target: Path) -> tuple[Path, TrainConfig]:
     from ..train import CheckpointError, checkpoint_info
 
     if target.is_dir():
-        cfg = load_run_config(target)
-        for candidate in (target / BEST, target / LAST):
-            if candidate.is_file():
-                return candidate, cfg
-        raise UsageError(f"{target} has no checkpoint ({BEST} or {LAST})")
+        load_run_config(target)  # says clearly when this is not a run directory
+        found = [c for c in (target / BEST, target / LAST) if c.is_file()]
+        if not found:
+            raise UsageError(f"{target} has no checkpoint ({BEST} or {LAST})")
+        target = found[0]
     if not target.is_file():
         raise UsageError(f"{target} does not exist (give a run directory or a .safetensors file)")
     try:
@@ -30,7 +32,7 @@ def _locate(target: Path) -> tuple[Path, TrainConfig]:
     except CheckpointError as exc:
         raise UsageError(str(exc)) from None
     config = info.get("config") if isinstance(info, dict) else None
-    if isinstance(config, dict):
+    if isinstance(config, dict):  # what the weights were trained with, whatever config.toml says
         return target, TrainConfig.from_dict(config, source=f"checkpoint {target}")
     run_dir = target.parent.parent  # runs/NAME/checkpoints/x.safetensors
     if (run_dir / "config.toml").is_file():
@@ -61,16 +63,17 @@ def eval_command(target: Path, split: str, batch_size: int | None) -> int:
         model.load_state_dict(weights)
     except ValueError as exc:
         raise UsageError(f"{checkpoint} does not fit model {cfg.model!r}: {exc}") from None
-    train_loader, test_loader = loaders(data, cfg.batch_size, cfg.seed)
-    if split == "train":  # the training split without shuffling or augmentation
-        from ..data import ArrayDataset, DataLoader
-
-        train_loader = DataLoader(ArrayDataset(data.x_train, data.y_train),
-                                  batch_size=test_loader.batch_size,
-                                  transform=data.test_transform)
-    loader = test_loader if split == "test" else train_loader
+    if split == "val" and data.x_val is None:
+        raise UsageError(f"{checkpoint} was trained with --val-split 0: it has no validation "
+                         "split")
+    # unshuffled and unaugmented, whichever split
+    x, y = {"test": (data.x_test, data.y_test), "val": (data.x_val, data.y_val),
+            "train": (data.x_train, data.y_train)}[split]
+    loader = eval_loader(x, y, data, cfg.batch_size)
     loss_fn, metrics = build_loss(task)
     results = train.evaluate(model, loss_fn, loader, metrics)
     body = "  ".join(f"{k} {v:.4f}" for k, v in results.items())
-    print(f"{split} ({len(loader.dataset)} examples): {body}   [{checkpoint}]")
+    epoch = state.get("trainer", {}).get("epoch") if isinstance(state, dict) else None
+    where = f"{checkpoint}, epoch {epoch}" if epoch is not None else str(checkpoint)
+    print(f"{split} ({len(loader.dataset)} examples): {body}   [{where}]")
     return 0

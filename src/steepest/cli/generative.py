@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .config import TrainConfig
-from .data import Prepared, prepare
+from .data import Prepared, hold_out, prepare
 from .errors import UsageError
 
 TEST_FRACTION = 0.1
@@ -53,8 +53,10 @@ def chunks(ids: np.ndarray, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
     return windows[:, :-1], windows[:, 1:]
 
 
-def prepare_text(path: str | Path, seq_len: int, subset: int | None = None) -> TextPrepared:
-    """``--text FILE`` as a character dataset of chunks (see the module docstring)."""
+def prepare_text(path: str | Path, seq_len: int, subset: int | None = None,
+                 val_split: float = 0.0) -> TextPrepared:
+    """``--text FILE`` as a character dataset of chunks (see the module docstring); the
+    validation chunks are the last ``val_split`` of the training chunks (contiguous text)."""
     text = read_text(path)
     alphabet = "".join(sorted(set(text)))
     index = {c: i for i, c in enumerate(alphabet)}
@@ -68,9 +70,12 @@ def prepare_text(path: str | Path, seq_len: int, subset: int | None = None) -> T
                          f"{int((seq_len + 1) / TEST_FRACTION) + 1}")
     if subset is not None:
         x_train, y_train = x_train[:subset], y_train[:subset]
+    x_train, y_train, x_val, y_val = hold_out(x_train, y_train, val_split, str(path),
+                                              contiguous=True)
     return TextPrepared(name=str(path), kind="tokens", input_shape=(seq_len,),
                         num_classes=len(alphabet), vocab_size=len(alphabet), x_train=x_train,
-                        y_train=y_train, x_test=x_test, y_test=y_test, alphabet=alphabet)
+                        y_train=y_train, x_test=x_test, y_test=y_test, x_val=x_val, y_val=y_val,
+                        alphabet=alphabet)
 
 
 def prepare_for(cfg: TrainConfig, task: str) -> Prepared:
@@ -80,26 +85,30 @@ def prepare_for(cfg: TrainConfig, task: str) -> Prepared:
         if not cfg.text:
             raise UsageError(f"model {cfg.model!r} is a language model: give it a text file "
                              "with --text FILE")
-        return prepare_text(cfg.text, cfg.seq_len, cfg.subset)
+        return prepare_text(cfg.text, cfg.seq_len, cfg.subset, cfg.val_split)
     if cfg.text:
         raise UsageError(f"--text is for the language models (charlstm, transformer), not "
                          f"{cfg.model!r}")
     if task not in IMAGE_TASKS:
         return prepare(cfg.dataset, task=task, augment=cfg.augment, subset=cfg.subset,
-                       vocab_size=cfg.vocab_size, maxlen=cfg.maxlen)
+                       vocab_size=cfg.vocab_size, maxlen=cfg.maxlen, val_split=cfg.val_split)
     if cfg.augment:
         raise UsageError(f"--augment is for classifiers, not {cfg.model!r}")
     # loaded as for a classifier, to keep the labels (the VAE's latent plot is coloured by them)
-    data = prepare(cfg.dataset, subset=cfg.subset, vocab_size=cfg.vocab_size, maxlen=cfg.maxlen)
+    val_split = 0.0 if task == "gan" else cfg.val_split  # a GAN has no validation loss
+    data = prepare(cfg.dataset, subset=cfg.subset, vocab_size=cfg.vocab_size, maxlen=cfg.maxlen,
+                   val_split=val_split)
     data.labels_test = data.y_test  # type: ignore[attr-defined]
     if data.kind == "image":  # the target is the image itself: floats in [0, 1] up front
         from ..data.transforms import to_float_nchw
 
         data.x_train, data.x_test = to_float_nchw(data.x_train), to_float_nchw(data.x_test)
+        if data.x_val is not None:
+            data.x_val = to_float_nchw(data.x_val)
     elif data.kind != "features":
         raise UsageError(f"model {cfg.model!r} needs images or float features, but "
                          f"{cfg.dataset} holds {data.kind}")
-    data.y_train, data.y_test = data.x_train, data.x_test
+    data.y_train, data.y_test, data.y_val = data.x_train, data.x_test, data.x_val
     data.train_transform = data.test_transform = None
     return data
 

@@ -14,11 +14,14 @@ from .data import NAMES, REAL, SYNTHETIC, describe
 from .errors import UsageError
 
 
-def summary_command(cfg: TrainConfig, dataset_given: bool, batch: int) -> int:
+def summary_command(cfg: TrainConfig, dataset_given: bool, batch: int,
+                    graph: Path | None = None) -> int:  # fmt: skip
     from .. import models, nn, tensor
     from .build import build_model
 
     cfg.validate()
+    if graph is not None:
+        _check_graph_path(graph)
     try:
         spec = models.spec(cfg.model)
     except ValueError as exc:
@@ -37,7 +40,39 @@ def summary_command(cfg: TrainConfig, dataset_given: bool, batch: int) -> int:
     print(f"{cfg.model} for {data.name}: input {list(data.input_shape)}, "
           f"{data.num_classes} classes")
     print(nn.summary(model, example))
+    if graph is not None:
+        write_graph(model, example, graph)
+        print(f"graph: {graph}")
     return 0
+
+
+GRAPH_FORMATS = ("svg", "png", "pdf", "dot", "gv")
+
+
+def _check_graph_path(path: Path) -> str:
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in GRAPH_FORMATS:
+        raise UsageError(f"--graph {path}: the suffix names the format, one of "
+                         f"{', '.join('.' + f for f in GRAPH_FORMATS)}")  # fmt: skip
+    if not path.parent.is_dir():
+        raise UsageError(f"--graph {path}: directory {path.parent} does not exist")
+    return fmt
+
+
+def write_graph(model: object, example: object, path: Path) -> None:
+    """Draw the graph of one forward pass of ``model`` (st.viz.graph) to ``path``: its suffix
+    picks the format; .dot/.gv write the DOT text, which needs no Graphviz program."""
+    from .. import randn, viz
+    from ..atomic import atomic_write_bytes
+
+    fmt = _check_graph_path(path)
+    x = randn(*example) if isinstance(example, tuple) else example  # a shape, or token ids
+    try:
+        g = viz.graph(model(x), params=model)
+        data = g.source.encode() if fmt in ("dot", "gv") else g.pipe(format=fmt)
+    except (ImportError, RuntimeError) as exc:  # no graphviz package, or no dot program
+        raise UsageError(f"--graph {path}: {exc}") from None
+    atomic_write_bytes(path, data)
 
 
 def _cached(name: str, home: Path) -> list[Path]:

@@ -101,10 +101,13 @@ def suggest(lrs: np.ndarray, smoothed: np.ndarray) -> float | None:
 
 
 def plot(path: Path, lrs: np.ndarray, losses: np.ndarray, smoothed: np.ndarray,
-         suggestion: float | None, title: str) -> None:
+         suggestion: float | None, title: str) -> bool:
+    """Draw the sweep to ``path``; False when matplotlib is missing (one line said so)."""
     from .report import _pyplot
 
     plt = _pyplot()
+    if plt is None:
+        return False
     fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
     ax.plot(lrs, losses, color="tab:blue", alpha=0.3, linewidth=0.8, label="loss")
     ax.plot(lrs, smoothed, color="tab:blue", label="smoothed loss")
@@ -121,6 +124,7 @@ def plot(path: Path, lrs: np.ndarray, losses: np.ndarray, smoothed: np.ndarray,
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+    return True
 
 
 def lr_find_command(cfg: TrainConfig, start: float, end: float, steps: int) -> int:
@@ -153,8 +157,8 @@ def lr_find_command(cfg: TrainConfig, start: float, end: float, steps: int) -> i
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["lr", "loss", "smoothed_loss"])
         w.writerows(zip(lrs.tolist(), losses.tolist(), smoothed.tolist(), strict=True))
-    plot(out / "lr_find.png", lrs, losses, smoothed, suggestion,
-         f"lr range test: {cfg.model} on {stem}, {cfg.optimizer}")
+    drawn = plot(out / "lr_find.png", lrs, losses, smoothed, suggestion,
+                 f"lr range test: {cfg.model} on {stem}, {cfg.optimizer}")
     lowest = float(lrs[int(np.argmin(smoothed))])
     ended = "diverged" if len(lrs) < steps else "finished"
     print(f"{len(lrs)} steps from lr {lrs[0]:.2g} to {lrs[-1]:.2g} ({ended}); lowest smoothed "
@@ -164,5 +168,5 @@ def lr_find_command(cfg: TrainConfig, start: float, end: float, steps: int) -> i
               "or add --steps")
     else:
         print(f"suggested lr: {suggestion:.2g} (steepest descent of the smoothed loss)")
-    print(f"plot: {out / 'lr_find.png'}   data: {out / 'lr_find.csv'}")
+    print(f"plot: {out / 'lr_find.png' if drawn else 'none'}   data: {out / 'lr_find.csv'}")
     return 0

@@ -9,6 +9,7 @@ that were typed; they override the ``--config`` file, which overrides the defaul
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any, NoReturn
 
 from .config import DEFAULT_LR, OPTIMIZERS, SCHEDULERS, TrainConfig, parse_model_arg
@@ -74,9 +75,16 @@ def _recipe_flags(p: argparse.ArgumentParser, training: bool = True) -> None:
     p.add_argument("--subset", type=int, default=S, metavar="N",
                    help="train on the first N training examples only")
     p.add_argument("--patience", type=int, default=S,
-                   help="stop after this many epochs without a better test loss")
+                   help="stop after this many epochs without a better validation loss")
+    p.add_argument("--val-split", type=float, default=S, metavar="FRACTION",
+                   help="hold out this fraction of the training data (a fixed seeded draw) for "
+                   f"validation: early stopping, best checkpoint, plots; 0: none (default "
+                   f"{d.val_split:g}). The test split is evaluated once, at the end")
     p.add_argument("--clip-grad", type=float, default=S, metavar="NORM",
                    help="clip the global gradient norm")
+    p.add_argument("--grad-stats", action=argparse.BooleanOptionalAction, default=S,
+                   help="log per-layer gradient norms (grad_stats.jsonl) and draw the gradient "
+                        "flow, mean and max |grad| per layer (gradient-flow.png)")  # fmt: skip
     p.add_argument("--betas", type=float, nargs=2, default=S, metavar=("B1", "B2"),
                    help="adam, adamw, nadam, lion: the moment decay rates (default 0.9 0.999; "
                         "DCGAN used 0.5 0.999)")  # fmt: skip
@@ -88,7 +96,7 @@ def _recipe_flags(p: argparse.ArgumentParser, training: bool = True) -> None:
 
 def build_parser() -> Parser:
     root = Parser(prog="steepest", description="Train and evaluate steepest models.",
-                  epilog="Quick start: steepest train   (MNIST, about 98%% test accuracy)")
+                  epilog="Quick start: steepest train   (MNIST, about 98% test accuracy)")
     from .. import __version__
 
     root.add_argument("--version", action="version", version=f"steepest {__version__}")
@@ -101,7 +109,8 @@ def build_parser() -> Parser:
     p = sub.add_parser("eval", help="evaluate a run or a checkpoint on the test split")
     p.add_argument("target", metavar="RUN_OR_CHECKPOINT",
                    help="a run directory (its best checkpoint) or a .safetensors file")
-    p.add_argument("--split", choices=("test", "train"), default="test")
+    p.add_argument("--split", choices=("test", "val", "train"), default="test",
+                   help="test (default), val (held out of the training data) or train")
     p.add_argument("--batch-size", type=int, default=None)
 
     p = sub.add_parser("resume", help="continue a run from its last checkpoint")
@@ -113,6 +122,9 @@ def build_parser() -> Parser:
     p = sub.add_parser("summary", help="a model's layers, output shapes and parameter counts")
     _recipe_flags(p, training=False)
     p.add_argument("--batch", type=int, default=1, help="batch size of the example input")
+    p.add_argument("--graph", type=Path, default=None, metavar="PATH",
+                   help="also draw the computation graph (st.viz.graph) to PATH: .svg, .png, "
+                        ".pdf, or .dot for the DOT text")  # fmt: skip
 
     p = sub.add_parser("lr-find", help="learning-rate range test: plot and a suggestion")
     _recipe_flags(p)
@@ -141,6 +153,12 @@ def build_parser() -> Parser:
 
     add_study_parser(sub)
     return root
+
+
+def command_names() -> list[str]:
+    """Every subcommand, in the order ``--help`` lists them."""
+    actions = build_parser()._subparsers._group_actions  # argparse keeps them only here
+    return list(actions[0].choices)
 
 
 def config_from(args: argparse.Namespace) -> tuple[TrainConfig, set[str]]:

@@ -12,8 +12,15 @@ import math
 from pathlib import Path
 from typing import Any
 
+from .._optional import available, missing
+from ..atomic import atomic_write_bytes
+
 
 def _pyplot() -> Any:
+    """matplotlib.pyplot, or None (after one line on stderr) when it is not installed."""
+    if not available("matplotlib"):
+        missing("matplotlib", "no plots drawn")
+        return None
     import matplotlib
 
     matplotlib.use("Agg")
@@ -67,20 +74,23 @@ def _curve(ax: Any, x: list[float], values: list[float | None], **style: Any) ->
         ax.plot(*zip(*points, strict=True), **style)
 
 
-def plot_run(run_dir: Path, metric: str) -> list[Path]:
+def plot_run(run_dir: Path, metric: str, steps_per_epoch: int | None = None) -> list[Path]:
     """loss.png (per-step training loss, per-epoch train and validation loss) and
     ``<metric>.png`` (per epoch); returns the files written."""
-    columns = read_metrics(run_dir / "metrics.csv")
-    if not columns.get("epoch"):
+    path = run_dir / "metrics.csv"
+    columns = read_metrics(path) if path.is_file() else {}  # none before the first epoch ends
+    steps, step_loss = read_steps(run_dir / "log.jsonl")
+    if not columns.get("epoch") and not steps:
         return []
     plt = _pyplot()
-    epochs = [e + 1 for e in columns["epoch"]]  # type: ignore[operator]
-    steps, step_loss = read_steps(run_dir / "log.jsonl")
+    if plt is None:
+        return []
+    epochs = [e + 1 for e in columns.get("epoch", [])]  # type: ignore[operator]
     written = []
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
     if steps:  # put the steps on the epoch axis: step s of n per epoch is at s / n
-        per_epoch = max(steps) / max(epochs)
+        per_epoch = steps_per_epoch or (max(steps) / max(epochs) if epochs else max(steps))
         x = [s / per_epoch for s in steps]
         ax.plot(x, step_loss, color="tab:blue", alpha=0.2, linewidth=0.8)
         ax.plot(x, _smooth(step_loss), color="tab:blue", linewidth=1.2,
@@ -89,7 +99,7 @@ def plot_run(run_dir: Path, metric: str) -> list[Path]:
     _curve(ax, [e - 0.5 for e in epochs], columns.get("loss", []), color="tab:blue", marker="o",
            linestyle="none", label="train loss (epoch mean)")
     _curve(ax, epochs, columns.get("val_loss", []), color="tab:orange", marker="o",
-           label="test loss")
+           label="validation loss")
     ax.set(xlabel="epoch", ylabel="loss", title=f"{run_dir.name}: loss")
     if any(v is not None and v > 0 for v in columns.get("loss", [])):
         ax.set_yscale("log")
@@ -104,7 +114,7 @@ def plot_run(run_dir: Path, metric: str) -> list[Path]:
         fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
         _curve(ax, epochs, columns[metric], color="tab:blue", marker="o", label=f"train {metric}")
         _curve(ax, epochs, columns.get(f"val_{metric}", []), color="tab:orange", marker="o",
-               label=f"test {metric}")
+               label=f"validation {metric}")
         ax.set(xlabel="epoch", ylabel=metric, title=f"{run_dir.name}: {metric}")
         ax.grid(alpha=0.3)
         ax.legend()
@@ -123,8 +133,10 @@ def _fmt(value: Any) -> str:
 
 def write_summary(run_dir: Path, *, command: str, cfg: dict[str, Any], final: dict[str, Any],
                   seconds: float, params: int, epochs_done: int, stop: str | None,
-                  plots: list[Path]) -> Path:
-    """A short human-readable summary.md of the run."""
+                  plots: list[Path], val_examples: int = 0,
+                  test: dict[str, Any] | None = None) -> Path:
+    """A short human-readable summary.md of the run: the last epoch's training and validation
+    values, and the test split's (evaluated once, at the end) apart."""
     from .. import __version__
 
     rows = "\n".join(f"| {k} | {_fmt(v)} |" for k, v in final.items()
@@ -132,6 +144,18 @@ def write_summary(run_dir: Path, *, command: str, cfg: dict[str, Any], final: di
     recipe = ", ".join(f"{k}={v}" for k, v in cfg.items()
                        if v not in (None, {}) and k not in ("out", "quiet"))
     images = "\n".join(f"![{p.stem}]({p.name})" for p in plots)
+    split = (f"val_ = the validation split, {val_examples} examples held out of the training "
+             "data" if val_examples else "no validation split")
+    if test is not None:
+        test_rows = "\n".join(f"| {k} | {_fmt(v)} |" for k, v in test.items()
+                              if k not in ("checkpoint", "epoch", "examples"))
+        chosen = "validation" if val_examples else "training"
+        test_text = (f"Evaluated once, after training: {test['checkpoint']} (epoch "
+                     f"{test['epoch']}, chosen on the {chosen} split) on {test['examples']} "
+                     f"test examples.\n\n| metric | value |\n"
+                     f"| --- | --- |\n{test_rows}")
+    else:
+        test_text = "Not evaluated (no test split, or no checkpoint to evaluate)."
     text = f"""# {run_dir.name}
 
 - command: `{command}`
@@ -141,11 +165,15 @@ def write_summary(run_dir: Path, *, command: str, cfg: dict[str, Any], final: di
 - wall time: {seconds:.1f} s
 - steepest {__version__}
 
-## Final metrics (last epoch; val_ = the test split)
+## Final metrics (last epoch; {split})
 
 | metric | value |
 | --- | --- |
 {rows}
+
+## Test split
+
+{test_text}
 
 ## Files
 
@@ -156,5 +184,5 @@ log.jsonl (batch losses), checkpoints/last.safetensors and best.safetensors
 {images}
 """
     path = run_dir / "summary.md"
-    path.write_text(text)
+    atomic_write_bytes(path, text.encode())
     return path

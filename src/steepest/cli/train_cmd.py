@@ -17,11 +17,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..atomic import atomic_write_bytes
 from .build import build_loss, build_model, build_optimizer, build_scheduler, metric_name, task_of
 from .config import TrainConfig
-from .data import loaders
+from .data import loaders, val_loader
 from .errors import UsageError
 from .generative import prepare_for, write_pictures
+from .outcome import (
+    EXIT_DIVERGED,
+    EXIT_INTERRUPTED,
+    TestResult,
+    divergence_line,
+    divergence_warnings_held,
+    evaluate_test,
+    show,
+)
 
 LAST = Path("checkpoints") / "last.safetensors"
 BEST = Path("checkpoints") / "best.safetensors"
@@ -35,10 +45,11 @@ class Session:
     run_dir: Path
     trainer: Any
     train_loader: Any
-    test_loader: Any
+    test_loader: Any  # evaluated once, after training
     metric: str
     task: str = "classify"
     data: Any = None
+    val_loader: Any = None  # held out of the training data: early stopping, best, plots
 
 
 def default_run_dir(cfg: TrainConfig) -> Path:
@@ -56,19 +67,22 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
     data = prepare_for(cfg, task)
     model = build_model(cfg, data)
     train_loader, test_loader = loaders(data, cfg.batch_size, cfg.seed)
+    val = val_loader(data, cfg.batch_size)
     if task == "gan":  # two players, two optimizers (and schedulers), no test loss
         optimizer = train.OptimizerPair(build_optimizer(cfg, model.G),
                                         build_optimizer(cfg, model.D))
         (s_g, interval), (s_d, _) = (build_scheduler(cfg, o, len(train_loader))
                                      for o in (optimizer.g, optimizer.d))
         scheduler = train.SchedulerPair(s_g, s_d) if s_g is not None else None
-        test_loader = None
+        test_loader = val = None
     else:
         optimizer = build_optimizer(cfg, model)
         scheduler, interval = build_scheduler(cfg, optimizer, len(train_loader))
     loss_fn, metrics = build_loss(task)
     metric = metric_name(metrics[0])
     monitor = {"classify": f"val_{metric}", "gan": "loss"}.get(task, "val_loss")
+    if val is None:
+        monitor = monitor.removeprefix("val_")  # --val-split 0: the training value
     callbacks: list[Any] = [
         train.ProgressBar(quiet=cfg.quiet),
         train.CSVLogger(run_dir / "metrics.csv"),
@@ -81,8 +95,13 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
     ]
     if cfg.patience is not None:
         callbacks.append(train.EarlyStopping(patience=cfg.patience, restore_best_weights=True))
+    if cfg.grad_stats:  # about 100 records per run: enough for the picture, cheap per step
+        every = max(1, cfg.epochs * len(train_loader) // 100)
+        callbacks.append(train.GradientStats(every, path=run_dir / "grad_stats.jsonl",
+                                             plot=run_dir / "gradient-flow.png"))  # fmt: skip
     side = data.input_shape[1:] if len(data.input_shape) == 3 else None
-    if task in ("vae", "gan") and data.input_shape[0] == 1 and side is not None:
+    if task in ("vae", "gan") and data.input_shape[0] == 1 and side is not None \
+            and _can_draw():
         callbacks.append(train.SampleImages(run_dir / "samples", side))  # one grid per epoch
     common = {"metrics": metrics, "callbacks": callbacks, "scheduler": scheduler,
               "scheduler_interval": interval, "config": cfg.to_dict()}
@@ -90,48 +109,84 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
         trainer = train.GANTrainer(model, optimizer.g, optimizer.d, **common)
     else:
         trainer = train.Trainer(model, loss_fn, optimizer, **common)
-    return Session(cfg, run_dir, trainer, train_loader, test_loader, metric, task, data)
+    return Session(cfg, run_dir, trainer, train_loader, test_loader, metric, task, data, val)
 
 
 def _run(session: Session, command: str, previous_seconds: float = 0.0) -> int:
-    """Fit, then write the plots and summary.md; returns the exit code."""
-    from .report import plot_run, write_summary
-
+    """Fit, evaluate the test split once, write the plots and summary.md; the exit code."""
     cfg, run_dir, trainer = session.cfg, session.run_dir, session.trainer
     log = _RunLog(run_dir / "run.json")
     log.start(command)
     start = time.perf_counter()
     try:
-        trainer.fit(session.train_loader, session.test_loader, epochs=cfg.epochs)
+        with divergence_warnings_held() as held:
+            trainer.fit(session.train_loader, session.val_loader, epochs=cfg.epochs)
     except KeyboardInterrupt:
         log.stop(time.perf_counter() - start)
         print(f"\ninterrupted; continue with: steepest resume {run_dir}", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     seconds = time.perf_counter() - start
     log.stop(seconds)
-    plots = plot_run(run_dir, session.metric)
-    extra = write_pictures(session.task, trainer.model, session.data, run_dir) \
-        if session.task != "classify" else []
-    plots += [p for p in extra if p.suffix == ".png"]
-    final = trainer.history.last()
-    write_summary(run_dir, command=command, cfg=cfg.to_dict(), final=final,
-                  seconds=previous_seconds + seconds, params=trainer.model.num_parameters(),
-                  epochs_done=trainer.epoch, stop=trainer.stop_message, plots=plots)
-    if trainer.stop_reason == "nan":
-        print(f"training diverged: {trainer.stop_message}; try a smaller --lr", file=sys.stderr)
-        return 1
-    metric = session.metric
-    parts = [f"test {metric} {final[f'val_{metric}']:.4f}"] if f"val_{metric}" in final else []
-    if "val_loss" in final:
-        parts.append(f"test loss {final['val_loss']:.4f}")
-    if not parts:  # no test split (a GAN): the last epoch's training losses
-        parts = [f"{k} {final[k]:.4f}" for k in ("d_loss", "g_loss", "loss") if k in final]
-    print(f"{', '.join(parts)} after {trainer.epoch} epochs in {seconds:.1f} s")
+    diverged = trainer.stop_reason == "nan"
+    if not diverged:
+        show(held)
+    test = None if diverged else evaluate_test(trainer, session.test_loader, run_dir, BEST)
+    log.record_test(test)
+    try:
+        plots, extra = report(session, previous_seconds + seconds, command, test)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted while drawing the plots; `steepest resume {run_dir}` draws them",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if diverged:
+        print(f"steepest: {divergence_line(trainer, cfg, run_dir, LAST)}", file=sys.stderr)
+        return EXIT_DIVERGED
+    final, metric = trainer.history.last(), session.metric
+    val = [f"validation {metric} {final[f'val_{metric}']:.4f}"] \
+        if f"val_{metric}" in final else []
+    if test is not None:
+        print(test.line(metric))
+    else:  # no test split (a GAN): the last epoch's training losses
+        val += [f"{k} {final[k]:.4f}" for k in ("d_loss", "g_loss", "loss") if k in final]
+    done = trainer.epoch
+    print(f"{', '.join(val)}{'; ' if val else ''}{done} epoch{'s' * (done != 1)} in "
+          f"{seconds:.1f} s")
     print(f"run: {run_dir}   plots: {', '.join(str(p) for p in plots)}")
     for path in extra:
         if path.suffix == ".txt":
             print(f"generated text: {path}")
     return 0
+
+
+def report(session: Session, seconds: float, command: str,
+           test: TestResult | None) -> tuple[list[Path], list[Path]]:
+    """Plots, generated pictures/text and summary.md; ``(plots, other files)``."""
+    from .report import plot_run, write_summary
+
+    cfg, run_dir, trainer = session.cfg, session.run_dir, session.trainer
+    plots = plot_run(run_dir, session.metric, len(session.train_loader))
+    extra = []
+    drawable = session.task == "language_model" or _can_draw()
+    if session.task != "classify" and trainer.stop_reason != "nan" and drawable:
+        extra = write_pictures(session.task, trainer.model, session.data, run_dir)
+    plots += [p for p in extra if p.suffix == ".png"]
+    val = session.val_loader
+    write_summary(run_dir, command=command, cfg=cfg.to_dict(), final=trainer.history.last(),
+                  seconds=seconds, params=trainer.model.num_parameters(),
+                  epochs_done=trainer.epoch, stop=trainer.stop_message, plots=plots,
+                  val_examples=len(val.dataset) if val is not None else 0,
+                  test=test.to_dict() if test is not None else None)
+    return plots, extra
+
+
+def _can_draw() -> bool:
+    """matplotlib is there; otherwise one line says the pictures are skipped."""
+    from .._optional import available, missing
+
+    if available("matplotlib"):
+        return True
+    missing("matplotlib", "no plots or sample images drawn")
+    return False
 
 
 class _RunLog:
@@ -154,8 +209,14 @@ class _RunLog:
         self.data["sessions"][-1]["seconds"] = round(seconds, 3)
         self._write()
 
+    def record_test(self, test: TestResult | None) -> None:
+        """The latest test-split result (a resumed run replaces it)."""
+        if test is not None:
+            self.data["test"] = test.to_dict()
+            self._write()
+
     def _write(self) -> None:
-        self.path.write_text(json.dumps(self.data, indent=1) + "\n")
+        atomic_write_bytes(self.path, (json.dumps(self.data, indent=1) + "\n").encode())
 
 
 def train_command(cfg: TrainConfig, command: str) -> int:

@@ -43,11 +43,94 @@ class ELU(Module):
 
 
 class GELU(Module):
-    """Gaussian error linear unit, tanh approximation (Hendrycks & Gimpel, 2016):
-    ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
+    """Gaussian error linear unit ``x Phi(x)`` (Hendrycks & Gimpel, 2016): exact (erf form) by
+    default, ``approximate="tanh"`` for ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
 
     def forward(self, x: Tensor) -> Tensor:
-        return ops.gelu(x)
+        return ops.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return "" if self.approximate == "none" else f"approximate={self.approximate!r}"
+
+
+class SiLU(Module):
+    """``x * sigmoid(x)`` (also called swish)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.silu(x)
+
+
+class Mish(Module):
+    """``x * tanh(softplus(x))``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.mish(x)
+
+
+class Hardswish(Module):
+    """``x * relu6(x + 3) / 6``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.hardswish(x)
+
+
+class Hardsigmoid(Module):
+    """``relu6(x + 3) / 6``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.hardsigmoid(x)
+
+
+class Hardtanh(Module):
+    """``x`` clamped to [min_val, max_val] (default [-1, 1])."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0) -> None:
+        super().__init__()
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val {min_val} must be <= max_val {max_val}")
+        self.min_val, self.max_val = min_val, max_val
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class ReLU6(Module):
+    """``min(max(x, 0), 6)``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.relu6(x)
+
+
+class SELU(Module):
+    """Scaled ELU with the self-normalizing constants (Klambauer et al., 2017)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.selu(x)
+
+
+class CELU(Module):
+    """``x`` for x > 0, ``alpha (e^(x / alpha) - 1)`` otherwise."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        if alpha == 0:
+            raise ValueError("CELU: alpha must be non-zero")
+        self.alpha = alpha
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ops.celu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
 
 
 class Sigmoid(Module):
@@ -65,21 +148,20 @@ class Tanh(Module):
 
 
 class Softplus(Module):
-    """``log(1 + e^(beta x)) / beta``, a smooth ReLU (default beta 1); stable for large x."""
+    """``log(1 + e^(beta x)) / beta``, a smooth ReLU (default beta 1), and ``x`` where
+    ``beta x > threshold`` (default 20), as PyTorch; stable for large x."""
 
-    def __init__(self, beta: float = 1.0) -> None:
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
         if beta <= 0:
             raise ValueError(f"Softplus: beta must be positive, got {beta}")
-        self.beta = beta
+        self.beta, self.threshold = beta, threshold
 
     def forward(self, x: Tensor) -> Tensor:
-        if self.beta == 1.0:
-            return ops.softplus(x)
-        return ops.softplus(x * self.beta) * (1.0 / self.beta)
+        return ops.softplus(x, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
-        return f"beta={self.beta}"
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class Softmax(Module):

@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import ops
 from ..backend import array_module
+from ..ops import loss as _loss
 from ..tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -29,6 +30,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 # Ops of steepest.ops that PyTorch code calls through F; resolved at call time (see __getattr__).
 _FROM_OPS = frozenset({
     "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
+    "silu", "mish", "hardswish", "hardsigmoid", "hardtanh", "relu6", "selu", "celu", "erf",
     "batch_norm", "linear",
     "dropout", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
 })  # fmt: skip
@@ -132,67 +134,109 @@ def cross_entropy(
     input: Any,
     target: Any,
     weight: Any = None,
-    label_smoothing: float = 0.0,
+    *,
+    ignore_index: int = -100,
     reduction: str = "mean",
+    label_smoothing: float = 0.0,
 ) -> Tensor:
-    """Softmax cross-entropy of logits (N, C) or (N, C, d...) against integer labels.
+    """Softmax cross-entropy of logits (N, C), (N, C, d...) or (C,) against integer labels
+    ((N,), (N, d...), ()) or class probabilities (the logits' shape), as PyTorch.
 
     With class weights ``w`` and smoothing ``e``, example i with label t costs
     ``(1 - e) w_t (-log p_t) + (e / C) sum_c w_c (-log p_c)`` with ``p = softmax(x_i)``;
-    ``"mean"`` divides the sum by ``sum_i w_{t_i}`` (by N without weights), as PyTorch does.
+    labels equal to ``ignore_index`` cost 0. ``"mean"`` divides the sum by ``sum_i w_{t_i}``
+    over the labels not ignored (their count without weights); ``"none"`` keeps the labels'
+    shape. Probability targets ``q`` cost ``-sum_c w_c q'_c log p_c`` with
+    ``q' = (1 - e) q + e / C``, and ``"mean"`` divides by the number of examples.
     """
     return ops.cross_entropy(
-        input, target, weight=weight, label_smoothing=label_smoothing, reduction=reduction
+        input,
+        target,
+        weight=weight,
+        label_smoothing=label_smoothing,
+        reduction=reduction,
+        ignore_index=ignore_index,
     )
 
 
-def nll_loss(input: Any, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of log-probabilities (N, C) or (N, C, d...): ``l_i = -w_t x_{i,t}``.
+def nll_loss(
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of log-probabilities (N, C), (N, C, d...) or (C,):
+    ``l_i = -w_t x_{i,t}``, 0 where the label equals ``ignore_index``.
 
-    ``"mean"`` divides by the summed weights of the labels, as in ``cross_entropy``;
+    ``"mean"`` divides by the summed weights of the labels not ignored, as in
+    ``cross_entropy``; ``"none"`` keeps the labels' shape;
     ``nll_loss(log_softmax(x), t)`` equals ``cross_entropy(x, t)``.
     """
     _check_reduction("nll_loss", reduction)
     x = _as_tensor(input)
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if x.ndim < 2:
+    if x.ndim < 1:
         raise ValueError(f"nll_loss: input needs shape (N, C), got {x.shape}")
     if t.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: target must hold integer class labels, got {t.dtype}")
+    unbatched = x.ndim == 1
+    if unbatched:
+        x, t = x.reshape(1, -1), t.reshape(1)
     c = x.shape[1]
+    want = (x.shape[0], *x.shape[2:])
+    if t.shape != want:
+        raise ValueError(f"nll_loss: input {x.shape} needs labels of shape {want}, got {t.shape}")
     if x.ndim > 2:  # class axis last, then one row per position
         x = x.permute((0, *range(2, x.ndim), 1)).reshape(-1, c)
-        t = t.reshape(-1)
-    if t.shape != (x.shape[0],):
-        raise ValueError(f"nll_loss: input {x.shape} needs {x.shape[0]} labels, got {t.shape}")
-    if t.size and (t.min() < 0 or t.max() >= c):
-        raise ValueError(f"nll_loss: labels must lie in [0, {c}), got [{t.min()}, {t.max()}]")
     xp = array_module(x.data)
-    t = xp.asarray(t)  # on the input's device
-    picked = x[xp.arange(x.shape[0]), t]
-    if weight is None:
-        return _reduce(-picked, reduction)
-    w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
-    if w.shape != (c,):
-        raise ValueError(f"nll_loss: weight needs shape ({c},), got {w.shape}")
-    w_t = xp.asarray(w)[t].astype(x.dtype)
-    losses = -picked * w_t
-    if reduction == "mean":
-        return losses.sum() * (1.0 / float(w_t.sum()))
-    return _reduce(losses, reduction)
+    t, valid = _loss._labels(xp.asarray(t).reshape(-1), c, ignore_index, "nll_loss")
+    w = None
+    if weight is not None:
+        w = xp.asarray(weight.data if isinstance(weight, Tensor) else np.asarray(weight))
+        if w.shape != (c,):
+            raise ValueError(f"nll_loss: weight needs shape ({c},), got {w.shape}")
+    scale = xp.ones(t.shape, dtype=x.dtype) if w is None else w[t].astype(x.dtype)
+    if valid is not None:
+        scale = scale * valid
+    losses = -x[xp.arange(x.shape[0]), t] * scale
+    if reduction == "none":
+        return losses.reshape(() if unbatched else want)
+    if reduction == "sum":
+        return losses.sum()
+    return losses.sum() * _loss._inverse_total(t, valid, w)
+
+
+def binary_cross_entropy(
+    input: Any, target: Any, weight: Any = None, *, reduction: str = "mean"
+) -> Tensor:
+    """Binary cross-entropy of probabilities in [0, 1]:
+    ``l_i = -w_i [y_i log x_i + (1 - y_i) log(1 - x_i)]``, logs clamped at -100 as PyTorch.
+    On raw scores use ``binary_cross_entropy_with_logits`` (stable where x saturates)."""
+    x, y = _pair("binary_cross_entropy", input, target, reduction)
+    return ops.binary_cross_entropy(x, y, weight=weight, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(
-    input: Any, target: Any, pos_weight: Any = None, reduction: str = "mean"
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    *,
+    reduction: str = "mean",
+    pos_weight: Any = None,
 ) -> Tensor:
     """Sigmoid then binary cross-entropy, fused so it never takes log(0):
 
-    ``l_i = -[p y_i log s(x_i) + (1 - y_i) log(1 - s(x_i))]`` with ``p = pos_weight`` (1 if None),
-    a weight on the positive class (broadcast over the last axis, one per class).
+    ``l_i = -w_i [p y_i log s(x_i) + (1 - y_i) log(1 - s(x_i))]`` with ``p = pos_weight``
+    (1 if None), a weight on the positive class (broadcast over the last axis, one per class),
+    and ``w = weight`` (1 if None) broadcast to the input.
     """
     x, y = _pair("binary_cross_entropy_with_logits", input, target, reduction)
     pw = None if pos_weight is None else _as_tensor(pos_weight, like=x)
-    return ops.binary_cross_entropy_with_logits(x, y, pos_weight=pw, reduction=reduction)
+    return ops.binary_cross_entropy_with_logits(
+        x, y, pos_weight=pw, reduction=reduction, weight=weight
+    )
 
 
 def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:

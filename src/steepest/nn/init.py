@@ -173,7 +173,7 @@ def orthogonal(tensor: Tensor, gain: float = 1.0, generator: Generator | None = 
             f"orthogonal: need a tensor with >= 2 dimensions, got shape {tensor.shape}"
         )
     rows = tensor.shape[0]
-    cols = tensor.size // rows
+    cols = tensor.numel() // rows
     flat = _rng(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T

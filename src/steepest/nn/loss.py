@@ -61,20 +61,28 @@ class SmoothL1Loss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Softmax cross-entropy of logits against integer labels, with optional class ``weight``
-    and ``label_smoothing`` (see ``F.cross_entropy``)."""
+    """Softmax cross-entropy of logits against integer labels or class probabilities, with
+    optional class ``weight``, ``ignore_index`` and ``label_smoothing`` (see
+    ``F.cross_entropy``)."""
 
     def __init__(
-        self, weight: Any = None, reduction: str = "mean", label_smoothing: float = 0.0
+        self,
+        weight: Any = None,
+        *,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
     ) -> None:
         super().__init__(reduction)
         self.weight, self.label_smoothing = weight, label_smoothing
+        self.ignore_index = ignore_index
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.cross_entropy(
             input,
             target,
             weight=self.weight,
+            ignore_index=self.ignore_index,
             label_smoothing=self.label_smoothing,
             reduction=self.reduction,
         )
@@ -83,26 +91,46 @@ class CrossEntropyLoss(_Loss):
 class NLLLoss(_Loss):
     """Negative log-likelihood of log-probabilities (see ``F.nll_loss``)."""
 
-    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
+    def __init__(
+        self, weight: Any = None, *, ignore_index: int = -100, reduction: str = "mean"
+    ) -> None:
+        super().__init__(reduction)
+        self.weight, self.ignore_index = weight, ignore_index
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.nll_loss(
+            input, target, weight=self.weight, ignore_index=self.ignore_index,
+            reduction=self.reduction,
+        )  # fmt: skip
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy of probabilities, logs clamped at -100 (see
+    ``F.binary_cross_entropy``)."""
+
+    def __init__(self, weight: Any = None, *, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.weight = weight
 
     def forward(self, input: Any, target: Any) -> Tensor:
-        return F.nll_loss(input, target, weight=self.weight, reduction=self.reduction)
+        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
     """Sigmoid + binary cross-entropy, fused and stable (see
     ``F.binary_cross_entropy_with_logits``)."""
 
-    def __init__(self, reduction: str = "mean", pos_weight: Any = None) -> None:
+    def __init__(
+        self, weight: Any = None, *, reduction: str = "mean", pos_weight: Any = None
+    ) -> None:
         super().__init__(reduction)
-        self.pos_weight = pos_weight
+        self.weight, self.pos_weight = weight, pos_weight
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.binary_cross_entropy_with_logits(
-            input, target, pos_weight=self.pos_weight, reduction=self.reduction
-        )
+            input, target, weight=self.weight, pos_weight=self.pos_weight,
+            reduction=self.reduction,
+        )  # fmt: skip
 
 
 class KLDivLoss(Module):

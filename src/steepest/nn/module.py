@@ -181,7 +181,7 @@ class Module:
 
     def num_parameters(self, trainable_only: bool = False) -> int:
         """Total number of parameter elements (``trainable_only``: those with requires_grad)."""
-        return sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only)
+        return sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
 
     # ----- buffers ----------------------------------------------------------------------------
     def register_buffer(self, name: str, value: Tensor | None, persistent: bool = True) -> None:

@@ -84,7 +84,7 @@ class _BatchNorm(Module):
             return ops.batch_norm(
                 x, self.running_mean, self.running_var, self.weight, self.bias, eps=self.eps
             )
-        n = x.size // self.num_features
+        n = x.numel() // self.num_features
         if self.training and n <= 1:
             raise ValueError(
                 f"{type(self).__name__}: training needs more than 1 value per channel, got "
@@ -176,7 +176,7 @@ class LayerNorm(Module):
             )
         axes = tuple(range(x.ndim - k, x.ndim))
         mean = x.mean(axes, keepdims=True)
-        var = x.var(axes, keepdims=True)
+        var = x.var(axes, keepdim=True, correction=0)  # LayerNorm divides by n, not n - 1
         y = (x - mean) / (var + self.eps).sqrt()
         if self.weight is not None:
             y = y * self.weight

@@ -137,7 +137,7 @@ class _RecurrentBase(Module):
         if unbatched:
             x = x.unsqueeze(1)
         elif self.batch_first:
-            x = x.transpose(1, 0, 2)
+            x = x.transpose(0, 1)
         return x, unbatched
 
     def _initial(self, state: Tensor | None, batch: int, dtype: Any, unbatched: bool) -> Tensor:
@@ -193,7 +193,7 @@ class _RecurrentBase(Module):
     def _output(self, out: Tensor, unbatched: bool) -> Tensor:
         if unbatched:
             return out.squeeze(1)
-        return out.transpose(1, 0, 2) if self.batch_first else out
+        return out.transpose(0, 1) if self.batch_first else out
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"

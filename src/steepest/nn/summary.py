@@ -26,7 +26,25 @@ from ..autograd import no_grad
 from ..backend import default_dtype, to_device
 from ..random import Generator
 from ..tensor import Tensor
-from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .activation import (
+    CELU,
+    ELU,
+    GELU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LeakyReLU,
+    LogSoftmax,
+    Mish,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from .conv import Conv2d
 from .embedding import Embedding
 from .linear import Linear
@@ -35,7 +53,8 @@ from .normalization import LayerNorm, _BatchNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .recurrent import _RecurrentBase
 
-_ELEMENTWISE = (ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax)
+_ELEMENTWISE = (ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax,
+                SiLU, Mish, Hardswish, Hardsigmoid, Hardtanh, ReLU6, SELU, CELU)  # fmt: skip
 
 
 @dataclass
@@ -202,8 +221,8 @@ def summary(model: Module, input_shape: tuple[int, ...] | Tensor, dtype: Any = N
                 type=type(m).__name__,
                 depth=depth,
                 output_shape=out_shape,
-                params=sum(p.size for p in own),
-                trainable_params=sum(p.size for p in own if p.requires_grad),
+                params=sum(p.numel() for p in own),
+                trainable_params=sum(p.numel() for p in own if p.requires_grad),
                 flops=flops,
             )
         )

@@ -100,15 +100,15 @@ def vector_to_parameters(vec: Tensor, parameters: Parameters) -> None:
     if not isinstance(vec, Tensor):
         raise TypeError(f"vector_to_parameters: expected a Tensor, got {type(vec).__name__}")
     params = _tensors(parameters)
-    total = sum(p.size for p in params)
+    total = sum(p.numel() for p in params)
     if vec.ndim != 1 or vec.shape[0] != total:
         raise ValueError(
             f"vector_to_parameters: vec has shape {vec.shape}, the parameters need ({total},)"
         )
     start = 0
     for p in params:
-        p.data[...] = vec.data[start : start + p.size].reshape(p.shape)
-        start += p.size
+        p.data[...] = vec.data[start : start + p.numel()].reshape(p.shape)
+        start += p.numel()
 
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]

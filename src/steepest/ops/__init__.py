@@ -4,11 +4,30 @@ Each primitive is a ``Function`` (forward + derivative rule, side by side); each
 composite is a plain function of other ops and needs no rule of its own.
 """
 
-from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .activation import (
+    celu,
+    elu,
+    gelu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    mish,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
 from .conv import conv2d
 from .elementwise import (
     abs,
     add,
+    clamp,
     clip,
     div,
     eq,
@@ -18,6 +37,7 @@ from .elementwise import (
     le,
     log,
     lt,
+    masked_fill,
     maximum,
     minimum,
     mul,
@@ -29,63 +49,109 @@ from .elementwise import (
     sub,
     where,
 )
+from .gather import gather, scatter_add
 from .layers import dropout, embedding
 from .linalg import linear, matmul
-from .loss import binary_cross_entropy_with_logits, cross_entropy
+from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy
 from .normalization import batch_norm
 from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-from .reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .reduce import (
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    cumsum,
+    logsumexp,
+    mean,
+    norm,
+    prod,
+    std,
+    sum,
+    var,
+)
 from .shape import (
     broadcast_to,
     cast,
     cat,
+    chunk,
+    clone,
     concatenate,
+    expand,
     flatten,
+    flip,
     getitem,
     index_add,
     pad,
     permute,
+    repeat,
     reshape,
+    roll,
     split,
     squeeze,
     stack,
     swapaxes,
+    t,
     transpose,
     unsqueeze,
+    view,
 )
+from .sort import argsort, max, min, sort, topk
+from .special import erf
 
 # Public ops that have no gradient (their results are integers or booleans).
-NON_DIFFERENTIABLE = frozenset({"argmax", "argmin", "eq", "ne", "lt", "le", "gt", "ge"})
+NON_DIFFERENTIABLE = frozenset(
+    {"argmax", "argmin", "argsort", "eq", "ne", "lt", "le", "gt", "ge", "all", "any"}
+)
 # Second names for the same op; tests cover the first name.
-ALIASES = {"cat": "concatenate", "permute": "transpose"}
+ALIASES = {"cat": "concatenate", "swapaxes": "transpose", "view": "reshape", "clamp": "clip"}
 
 __all__ = [
     "abs",
     "adaptive_avg_pool2d",
     "add",
+    "all",
+    "amax",
+    "amin",
+    "any",
     "argmax",
     "argmin",
+    "argsort",
     "avg_pool2d",
     "batch_norm",
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "broadcast_to",
     "cast",
     "cat",
+    "celu",
+    "chunk",
+    "clamp",
     "clip",
+    "clone",
     "concatenate",
     "conv2d",
     "cross_entropy",
+    "cumsum",
     "div",
     "dropout",
     "elu",
     "embedding",
     "eq",
+    "erf",
     "exp",
+    "expand",
     "flatten",
+    "flip",
+    "gather",
     "ge",
     "gelu",
     "getitem",
     "gt",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
     "index_add",
     "le",
     "leaky_relu",
@@ -94,6 +160,7 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "lt",
+    "masked_fill",
     "matmul",
     "max",
     "max_pool2d",
@@ -101,18 +168,28 @@ __all__ = [
     "mean",
     "min",
     "minimum",
+    "mish",
     "mul",
     "ne",
     "neg",
+    "norm",
     "pad",
     "permute",
     "pow",
+    "prod",
     "relu",
+    "relu6",
+    "repeat",
     "reshape",
+    "roll",
+    "scatter_add",
+    "selu",
     "sigmoid",
     "sign",
+    "silu",
     "softmax",
     "softplus",
+    "sort",
     "split",
     "sqrt",
     "squeeze",
@@ -121,9 +198,12 @@ __all__ = [
     "sub",
     "sum",
     "swapaxes",
+    "t",
     "tanh",
+    "topk",
     "transpose",
     "unsqueeze",
     "var",
+    "view",
     "where",
 ]  # fmt: skip

@@ -8,8 +8,10 @@ from typing import Any
 from ..autograd import Function
 from ..backend import array_module
 from ..tensor import Tensor
+from ._dims import normalize_dim, resolve
 from .elementwise import exp, minimum, where
 from .reduce import sum
+from .special import erf
 
 
 class ReLU(Function):
@@ -49,13 +51,13 @@ class Softplus(Function):
 
 class Softmax(Function):
     def forward(self, a, axis=-1):
-        self.axis = axis
+        self.axis = axis  # a checked dim; () for a 0-d tensor, whose softmax is 1
         xp = array_module(a)
         e = xp.exp(a - a.max(axis=axis, keepdims=True))
         return e / e.sum(axis=axis, keepdims=True)
 
     def backward(self, out, g):
-        return out * (g - sum(g * out, self.axis, keepdims=True))
+        return out * (g - sum(g * out, self.axis, keepdim=True))
 
 
 class LogSoftmax(Function):
@@ -66,7 +68,14 @@ class LogSoftmax(Function):
         return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
     def backward(self, out, g):
-        return g - exp(out) * sum(g, self.axis, keepdims=True)
+        return g - exp(out) * sum(g, self.axis, keepdim=True)
+
+
+def _softmax_axis(op: str, x: Any, dim: Any, axis: Any) -> Any:
+    dim, _ = resolve(op, dim, False, axis, None)
+    ndim = x.ndim if isinstance(x, Tensor) else array_module(x).ndim(x)
+    d = normalize_dim(-1 if dim is None else dim, ndim, op)
+    return d if d < ndim else ()
 
 
 def relu(x: Any) -> Tensor:
@@ -75,21 +84,107 @@ def relu(x: Any) -> Tensor:
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    """``x`` for x > 0, ``negative_slope * x`` otherwise; the slope at 0 is ``negative_slope``
+    (PyTorch's convention)."""
     x = x if isinstance(x, Tensor) else Tensor(x)
     return where(x > 0, x, x * negative_slope)
 
 
+def _negative_part(x: Tensor) -> Tensor:
+    """``min(x, 0)`` whose derivative at 0 is 1 (the branch x <= 0 owns the kink, as PyTorch's
+    elu/selu/celu); ``minimum`` would split it 0.5/0.5. Keeps exp of it from overflowing."""
+    return where(x > 0, 0.0, x)
+
+
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
-    """``x`` for x > 0, ``alpha (e^x - 1)`` otherwise (exp of min(x, 0): no overflow)."""
+    """``x`` for x > 0, ``alpha (e^x - 1)`` otherwise; the derivative at 0 is ``alpha``
+    (PyTorch's convention: the x <= 0 branch)."""
     x = x if isinstance(x, Tensor) else Tensor(x)
-    return where(x > 0, x, (exp(minimum(x, 0.0)) - 1.0) * alpha)
+    return where(x > 0, x, (exp(_negative_part(x)) - 1.0) * alpha)
 
 
-def gelu(x: Any) -> Tensor:
-    """GELU, tanh form: ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`` (as GPT-2, BERT)."""
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x: Any) -> Tensor:
+    """``scale * elu(x, alpha)`` with Klambauer et al.'s (2017) self-normalizing constants
+    ``alpha = 1.6733, scale = 1.0507``; the derivative at 0 is ``scale * alpha``."""
+    return elu(x, _SELU_ALPHA) * _SELU_SCALE
+
+
+def celu(x: Any, alpha: float = 1.0) -> Tensor:
+    """``x`` for x > 0, ``alpha (e^(x / alpha) - 1)`` otherwise (Barron, 2017): C1 for any
+    alpha, so the derivative at 0 is 1."""
+    if alpha == 0:
+        raise ValueError("celu: alpha must be non-zero")
     x = x if isinstance(x, Tensor) else Tensor(x)
-    inner = (x + 0.044715 * x * x * x) * math.sqrt(2.0 / math.pi)
-    return 0.5 * x * (1.0 + tanh(inner))
+    return where(x > 0, x, (exp(_negative_part(x) * (1.0 / alpha)) - 1.0) * alpha)
+
+
+def _corners(x: Tensor, low: float, low_value: float, high_value: float) -> Any:
+    """A constant array of x's dtype: ``low_value`` where x <= low, else ``high_value``."""
+    return array_module(x.data).where(x.data <= low, low_value, high_value).astype(x.dtype)
+
+
+def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """``x`` clamped to [min_val, max_val]; the derivative is 1 strictly inside, 0 at and
+    beyond the corners (PyTorch's convention; ``st.clip`` passes the gradient at them)."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val {min_val} must be <= max_val {max_val}")
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    inside = (x.data > min_val) & (x.data < max_val)
+    return where(inside, x, _corners(x, min_val, min_val, max_val))
+
+
+def relu6(x: Any) -> Tensor:
+    """``min(max(x, 0), 6)``; derivative 1 on (0, 6), 0 elsewhere (at 0 and 6 too)."""
+    return hardtanh(x, 0.0, 6.0)
+
+
+def gelu(x: Any, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit (Hendrycks & Gimpel, 2016), ``x Phi(x)`` with Phi the
+    standard normal CDF:
+
+    * ``approximate="none"`` (default, as PyTorch): ``0.5 x (1 + erf(x / sqrt(2)))``, exact;
+    * ``approximate="tanh"``: ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`` (GPT-2, BERT),
+      within 5e-4 of the exact form and much cheaper here (NumPy has no erf kernel).
+    """
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if approximate == "tanh":
+        inner = (x + 0.044715 * x * x * x) * math.sqrt(2.0 / math.pi)
+        return 0.5 * x * (1.0 + tanh(inner))
+    if approximate != "none":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return 0.5 * x * (1.0 + erf(x * math.sqrt(0.5)))
+
+
+def silu(x: Any) -> Tensor:
+    """``x * sigmoid(x)`` (swish; Elfwing et al., 2018): smooth, so no kink convention."""
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    return x * sigmoid(x)
+
+
+def mish(x: Any) -> Tensor:
+    """``x * tanh(softplus(x))`` (Misra, 2019); softplus is stable, so no overflow."""
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    return x * tanh(softplus(x))
+
+
+def hardsigmoid(x: Any) -> Tensor:
+    """``clamp(x / 6 + 1/2, 0, 1)``; derivative 1/6 strictly inside (-3, 3), 0 at +-3 and beyond
+    (PyTorch's convention)."""
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    inside = (x.data > -3.0) & (x.data < 3.0)
+    return where(inside, x * (1.0 / 6.0) + 0.5, _corners(x, -3.0, 0.0, 1.0))
+
+
+def hardswish(x: Any) -> Tensor:
+    """``x * relu6(x + 3) / 6`` (Howard et al., 2019); derivative 0 for x <= -3, ``x/3 + 1/2``
+    inside, 1 for x >= 3 (PyTorch's convention at both corners)."""
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    inside = x * (x + 3.0) * (1.0 / 6.0)
+    return where(x.data <= -3.0, x * 0.0, where(x.data >= 3.0, x, inside))
 
 
 def sigmoid(x: Any) -> Tensor:
@@ -100,13 +195,27 @@ def tanh(x: Any) -> Tensor:
     return Tanh.apply(x)
 
 
-def softplus(x: Any) -> Tensor:
-    return Softplus.apply(x)
+def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + e^(beta x)) / beta``, and ``x`` itself where ``beta x > threshold`` (as PyTorch,
+    whose gradient there is 1); stable for any x."""
+    if beta <= 0:
+        raise ValueError(f"softplus: beta must be positive, got {beta}")
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if beta == 1.0:
+        scaled, smooth = x, Softplus.apply(x)
+    else:
+        scaled = x * beta
+        smooth = Softplus.apply(scaled) * (1.0 / beta)
+    if threshold is None or not bool((scaled.data > threshold).any()):
+        return smooth
+    return where(scaled.data > threshold, x, smooth)
 
 
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    return Softmax.apply(x, axis=axis)
+def softmax(x: Any, dim: int | None = None, *, axis: Any = None) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim`` (the last dim when not given)."""
+    return Softmax.apply(x, axis=_softmax_axis("softmax", x, dim, axis))
 
 
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    return LogSoftmax.apply(x, axis=axis)
+def log_softmax(x: Any, dim: int | None = None, *, axis: Any = None) -> Tensor:
+    """``log(softmax(x, dim))``, computed without forming the softmax."""
+    return LogSoftmax.apply(x, axis=_softmax_axis("log_softmax", x, dim, axis))

@@ -14,6 +14,8 @@ from ..tensor import Tensor
 
 
 class Add(Function):
+    saves_tensors = False
+
     def forward(self, a, b):
         return a + b
 
@@ -22,6 +24,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    saves_tensors = False
+
     def forward(self, a, b):
         return a - b
 
@@ -49,6 +53,8 @@ class Div(Function):
 
 
 class Neg(Function):
+    saves_tensors = False
+
     def forward(self, a):
         return -a
 
@@ -220,6 +226,34 @@ def clip(a: Any, min: Any = None, max: Any = None) -> Tensor:
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
     return Clip.apply(a, low=min, high=max)
+
+
+def clamp(a: Any, min: Any = None, max: Any = None) -> Tensor:
+    """PyTorch's name for ``clip``; tensor bounds go through ``maximum``/``minimum``."""
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        if min is None and max is None:
+            raise ValueError("clamp: give at least one of min and max")
+        out = a if min is None else maximum(a, min)
+        return out if max is None else minimum(out, max)
+    return clip(a, min, max)
+
+
+def masked_fill(a: Any, mask: Any, value: Any) -> Tensor:
+    """``a`` with ``value`` wherever the boolean ``mask`` (broadcast to ``a``) is true."""
+    m = mask.data if isinstance(mask, Tensor) else mask
+    if getattr(m, "dtype", None) is None or m.dtype.kind != "b":
+        raise TypeError(f"masked_fill: mask must be a bool tensor, got {getattr(m, 'dtype', m)}")
+    a = a if isinstance(a, Tensor) else Tensor(a)
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(
+            f"masked_fill: value must be a number or a 0-d tensor, got {value.shape}"
+        )
+    out = where(m, value, a)
+    if out.shape != a.shape:
+        raise RuntimeError(
+            f"masked_fill: mask of shape {m.shape} is bigger than the input {a.shape}"
+        )
+    return out
 
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:

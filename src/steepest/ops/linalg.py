@@ -7,7 +7,7 @@ from typing import Any
 from ..autograd import Function
 from ..tensor import Tensor
 from .reduce import sum
-from .shape import reshape, swapaxes, transpose
+from .shape import reshape, swapaxes
 
 
 class MatMul(Function):
@@ -60,7 +60,7 @@ class Linear(Function):
     def backward(self, out, g):
         x, w = self.parents[0], self.parents[1]
         gx = g @ w if x.requires_grad else None
-        gw = transpose(g) @ x if w.requires_grad else None
+        gw = g.T @ x if w.requires_grad else None
         if len(self.parents) == 2:
             return gx, gw
         return gx, gw, sum(g, 0) if self.parents[2].requires_grad else None

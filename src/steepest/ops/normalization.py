@@ -66,7 +66,7 @@ class BatchNorm(Function):
             xhat = centered * r
         else:
             xhat, r = Tensor._from_op(self.xhat, False), Tensor._from_op(self.r, False)
-        m = x.size // x.shape[1]
+        m = x.numel() // x.shape[1]
         db = g.sum(axes, keepdims=True)
         dw = (g * xhat).sum(axes, keepdims=True)
         a = weight.reshape(shape) * r  # per channel: the three terms cost one pass each
@@ -117,7 +117,7 @@ def batch_norm(
         scale = weight / (rv + eps).sqrt()  # per channel, so y = x * scale + shift is 2 passes
         shift = bias - rm * scale
         return x * scale.reshape(shape) + shift.reshape(shape)
-    m = x.size // c
+    m = x.numel() // c
     if m <= 1:
         raise ValueError(
             f"batch_norm: training needs more than 1 value per channel, got input shape {x.shape}"

@@ -74,7 +74,8 @@ def _encode(value: Any, path: list[str], arrays: dict[str, np.ndarray]) -> Any:
             name = f"{'/'.join(path)}#{n}"
         if array.dtype.byteorder == ">":
             array = array.astype(array.dtype.newbyteorder("<"))
-        arrays[name] = np.ascontiguousarray(array)
+        # ascontiguousarray makes a 0-d array (BatchNorm's num_batches_tracked) 1-d: keep ()
+        arrays[name] = np.ascontiguousarray(array).reshape(array.shape)
         return {_ARRAY: name}
     if isinstance(value, np.generic):
         return value.item()

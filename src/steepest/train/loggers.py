@@ -156,21 +156,27 @@ class GradientStats(Callback):
     r"""Per-layer gradient norms :math:`\|g_p\|_2`, to see vanishing or exploding gradients.
 
     Every ``every_n_steps`` steps it records ``{"step", "epoch", "total", "norms": {name:
-    norm}, "vanishing": [...], "exploding": [...]}`` (layers whose norm is below
-    ``vanishing`` or above ``exploding``) in ``self.records`` and, with ``path``, as a JSON
-    line. Each epoch's logs get ``grad_norm``, the mean global norm over its recorded steps.
+    norm}, "mean_abs": {name: mean |g|}, "max_abs": {name: max |g|}, "vanishing": [...],
+    "exploding": [...]}`` (layers whose norm is below ``vanishing`` or above ``exploding``)
+    in ``self.records`` and, with ``path``, as a JSON line. Each epoch's logs get
+    ``grad_norm``, the mean global norm over its recorded steps. ``flow()`` gives each
+    layer's mean and max |g| over training; with ``plot``, the gradient-flow picture
+    (``st.viz.gradient_flow``) is drawn there at the end of training.
 
-    >>> stats = st.train.GradientStats(every_n_steps=10)
+    >>> stats = st.train.GradientStats(every_n_steps=10, plot="run/gradient-flow.png")
     >>> st.train.fit(..., callbacks=[stats]); stats.records[-1]["norms"]
     """
 
     def __init__(self, every_n_steps: int = 1, path: str | Path | None = None,
-                 vanishing: float = 1e-7, exploding: float = 1e3, keep: int = 10_000) -> None:
+                 vanishing: float = 1e-7, exploding: float = 1e3, keep: int = 10_000,
+                 plot: str | Path | None = None) -> None:
         if not isinstance(every_n_steps, int) or every_n_steps < 1:
             raise ValueError(f"GradientStats: every_n_steps must be an int >= 1, got "
                              f"{every_n_steps!r}")
         self.every_n_steps, self.vanishing, self.exploding = every_n_steps, vanishing, exploding
         self.path, self.keep = (Path(path) if path else None), keep
+        self.plot = Path(plot) if plot else None
+        self._ndim: dict[str, int] = {}  # parameter ranks: flow() leaves out 1-D biases
         self.records: list[dict[str, Any]] = []
         self._sum, self._count = 0.0, 0
 
@@ -196,8 +202,15 @@ class GradientStats(Callback):
             return
         norms = t.grad_norms()
         total = t.grad_norm()
+        mean_abs, max_abs = {}, {}
+        for name, p in t.model.named_parameters():
+            self._ndim[name] = p.ndim
+            if p.grad is not None and p.grad.data.size:
+                g = abs(p.grad.data)
+                mean_abs[name], max_abs[name] = float(g.mean()), float(g.max())
         record = {
             "step": t.step, "epoch": t.epoch, "total": total, "norms": dict(norms),
+            "mean_abs": mean_abs, "max_abs": max_abs,
             "vanishing": [k for k, v in norms.items() if v < self.vanishing],
             "exploding": [k for k, v in norms.items() if not v <= self.exploding],
         }  # fmt: skip
@@ -213,6 +226,25 @@ class GradientStats(Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if logs is not None and self._count:
             logs["grad_norm"] = self._sum / self._count
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self.plot is not None and any(r.get("mean_abs") for r in self.records):
+            from ..viz.gradflow import gradient_flow
+
+            gradient_flow(self, self.plot)
+
+    def flow(self, weights_only: bool = True) -> dict[str, dict[str, float]]:
+        """``{layer: {"mean", "max"}}``: mean |g| averaged, max |g| maximized over the kept
+        records, layers in forward order; ``weights_only`` skips biases and norm shifts (1-D),
+        as the classic gradient-flow plot does."""
+        sums: dict[str, list[float]] = {}
+        for r in self.records:
+            for k, v in r.get("mean_abs", {}).items():
+                acc = sums.setdefault(k, [0.0, 0.0, -math.inf])
+                acc[0], acc[1] = acc[0] + v, acc[1] + 1
+                acc[2] = max(acc[2], r["max_abs"][k])
+        return {k: {"mean": s / n, "max": m} for k, (s, n, m) in sums.items()
+                if not weights_only or self._ndim.get(k, 2) > 1}  # fmt: skip
 
     def summary(self) -> dict[str, dict[str, float]]:
         """``{layer: {"min", "max", "last"}}`` over the kept records."""

@@ -14,6 +14,7 @@ import sys
 import time
 from typing import Any, TextIO
 
+from .._optional import available, missing
 from .callbacks import Callback
 
 
@@ -46,6 +47,9 @@ class ProgressBar(Callback):
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         out = self._out()
         tty = self.tty if self.tty is not None else bool(getattr(out, "isatty", lambda: False)())
+        if not self.quiet and tty and not available("tqdm"):
+            missing("tqdm", "a plain line per epoch instead of a progress bar")
+            tty = False
         self._bar_mode = not self.quiet and tty
         self._line_mode = not self.quiet and not tty
 

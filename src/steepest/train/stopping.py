@@ -74,9 +74,10 @@ class EarlyStopping(Callback):
         self.wait += 1
         if self.wait >= self.patience:
             self.stopped_epoch = epoch
-            best = ("none yet" if self.best is None
-                    else f"{self.best:.6g} at epoch {self.best_epoch}")
-            self.trainer.stop("early_stopping", f"early stopping at epoch {epoch}: {self.monitor} "
+            best = ("none yet" if self.best is None  # 1-based epochs, as the progress bar counts
+                    else f"{self.best:.6g} at epoch {self.best_epoch + 1}")
+            self.trainer.stop("early_stopping", f"early stopping at epoch {epoch + 1}: "
+                              f"{self.monitor} "
                               f"did not improve for {self.wait} epoch(s) (best {best})")
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
@@ -155,7 +156,9 @@ class TerminateOnNaN(Callback):
 
     def _stop(self, what: str, batch: int, step: int, hint: str = "") -> None:
         t = self.trainer
-        message = f"TerminateOnNaN: {what} in step {step} (epoch {t.epoch}, batch {batch}){hint}"
+        # epoch and batch 1-based, as the progress bar counts them
+        message = (f"TerminateOnNaN: {what} in step {step} (epoch {t.epoch + 1}, batch "
+                   f"{batch + 1}){hint}")
         t.stop("nan", message)
         warnings.warn(message, UserWarning, stacklevel=2)
 
