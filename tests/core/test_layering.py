@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "steepest"
 # Lowest first. A module may import its own layer and the layers below it.
 LAYERS: list[set[str]] = [
     {"core"},  # tensor, autograd, backend, ops/, creation, random, gradcheck, allocator
-    {"nn", "optim"},
+    {"nn", "optim", "viz"},
     {"data"},
     {"datasets", "models"},
     {"train"},

@@ -94,14 +94,6 @@ def _dispatch(argv: list[str]) -> int:
     raise UsageError(f"command {args.command!r} is in the parser but has no handler")
 
 
-def command_names() -> list[str]:
-    """The subcommands, in the order ``steepest --help`` lists them."""
-    import argparse
-
-    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    return list(sub.choices)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 success, 2 bad input)."""
     argv = list(sys.argv[1:] if argv is None else argv)
