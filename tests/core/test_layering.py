@@ -19,7 +19,7 @@ LAYERS: list[set[str]] = [
     {"core"},  # tensor, autograd, backend, ops/, creation, random, gradcheck, allocator
     {"nn", "optim", "viz"},  # viz draws graphs of core tensors; it reads modules by duck typing
     {"data", "utils"},  # utils.data: PyTorch's names for the objects of data
-    {"datasets", "models"},
+    {"datasets", "models", "onnx"},  # onnx traces a model's layers (nn) into an ONNX graph
     {"train", "distributed"},  # distributed wraps optimizers and loaders; studies use its pool
     {"studies"},
     {"cli"},

@@ -1,4 +1,5 @@
-"""The ``steepest`` command line: train, eval, resume, summary, lr-find, datasets.
+"""The ``steepest`` command line: train, eval, resume, summary, lr-find, generate, study,
+datasets (``steepest --help`` lists them; a test checks this list against the parser).
 
 Every user mistake (a bad flag, an unknown name, an impossible value, a missing file) ends
 with one line on stderr and exit code 2, never a traceback.
@@ -18,7 +19,7 @@ from pathlib import Path
 from .errors import UsageError
 from .parser import build_parser, command_names, config_from
 
-__all__ = ["UsageError", "main"]
+__all__ = ["UsageError", "command_names", "main"]
 
 
 def _one_line(exc: BaseException) -> str:
@@ -99,9 +100,12 @@ def _dispatch(argv: list[str]) -> int:
         from .study_cmd import study_command
 
         return study_command(args, command, argv)
-    from .info_cmds import datasets_command
+    if args.command == "datasets":
+        from .info_cmds import datasets_command
 
-    return datasets_command(args.check, args.timeout)
+        return datasets_command(args.check, args.timeout)
+    # a subcommand in the parser without a branch above: say so, never run another command
+    raise UsageError(f"command {args.command!r} is in the parser but has no handler")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
