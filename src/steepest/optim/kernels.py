@@ -50,12 +50,22 @@ _status = "fused loops: not built yet"
 _DTYPES = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
 
 
-def set_enabled(flag: bool) -> None:
-    """Use fused loops where possible (True, the default) or never (False)."""
+def set_enabled(flag: bool) -> bool:
+    """Use fused loops where possible (True, the default) or never (False); returns the
+    previous setting, so a caller can put it back."""
     global _enabled
     if not isinstance(flag, bool):
         raise TypeError(f"kernels.set_enabled: expected a bool, got {flag!r}")
-    _enabled = flag
+    previous, _enabled = _enabled, flag
+    return previous
+
+
+def reload() -> None:
+    """Forget the loaded library: the next use builds or loads it again, reading ``CC`` and
+    ``STEEPEST_CACHE`` afresh (the library already mapped stays in memory)."""
+    global _kernels, _tried, _status
+    with _lock:
+        _kernels, _tried, _status = None, False, "fused loops: not built yet"
 
 
 def is_enabled() -> bool:
