@@ -192,3 +192,12 @@ def test_split_batch_norm_matches_the_formula(split, dtype):
         np.testing.assert_allclose(ts[0].grad.numpy(), want_dx, **tol)
         np.testing.assert_allclose(ts[1].grad.numpy(), want_dw, **tol)
         np.testing.assert_allclose(ts[2].grad.numpy(), want_db, **tol)
+
+
+def test_the_environment_sets_the_thread_count(monkeypatch):
+    monkeypatch.setenv("STEEPEST_NUM_THREADS", "3")
+    assert threads._default_threads() == 3
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv("STEEPEST_NUM_THREADS", bad)
+        with pytest.raises(ValueError, match="STEEPEST_NUM_THREADS must be a positive integer"):
+            threads._default_threads()

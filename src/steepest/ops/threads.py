@@ -39,7 +39,9 @@ MIN_ELEMENTS_PER_BLOCK = 1 << 15
 def _default_threads() -> int:
     env = os.environ.get("STEEPEST_NUM_THREADS")
     if env:
-        return max(1, int(env))
+        if not env.strip().isdigit() or int(env) < 1:
+            raise ValueError(f"STEEPEST_NUM_THREADS must be a positive integer, got {env!r}")
+        return int(env)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return min(cores or 1, 8)
 
