@@ -558,6 +558,7 @@ class _GradSums:
         return buffer
 
 
+# Writes .grad in place once it exists: see "Flat buffers" in docs/architecture.md.
 def _accumulate(t: Tensor, grad: Tensor, create_graph: bool) -> None:
     if create_graph:
         t.grad = grad if t.grad is None else t.grad + grad

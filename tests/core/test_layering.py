@@ -17,10 +17,10 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "steepest"
 # Lowest first. A module may import its own layer and the layers below it.
 LAYERS: list[set[str]] = [
     {"core"},  # tensor, autograd, backend, ops/, creation, random, gradcheck, allocator
-    {"nn", "optim"},
-    {"data"},
-    {"datasets", "models"},
-    {"train"},
+    {"nn", "optim", "viz"},  # viz draws graphs of core tensors; it reads modules by duck typing
+    {"data", "utils"},  # utils.data: PyTorch's names for the objects of data
+    {"datasets", "models", "onnx"},  # onnx traces a model's layers (nn) into an ONNX graph
+    {"train", "distributed"},  # distributed wraps optimizers and loaders; studies use its pool
     {"studies"},
     {"cli"},
 ]

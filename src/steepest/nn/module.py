@@ -272,6 +272,7 @@ class Module:
                     value = value.data if isinstance(value, Tensor) else value
                     if not hasattr(value, "__cuda_array_interface__"):
                         value = np.asarray(value)
+                    # in place: see "Flat buffers" in docs/architecture.md
                     target.data[...] = backend.to_device(value, target.device)
         return IncompatibleKeys(missing, unexpected)
 
@@ -295,7 +296,7 @@ class Module:
                 continue
             if set_to_none:
                 p.grad = None
-            else:
+            else:  # in place: see "Flat buffers" in docs/architecture.md
                 p.grad.data[...] = 0
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
@@ -318,8 +319,9 @@ class Module:
         for t in tensors:
             data = t.data if device is None else backend.to_device(t.data, device)
             if dtype is not None and t.dtype.kind == "f":
-                data = data.astype(dtype)
-            t.data = data
+                data = data.astype(dtype, copy=False)
+            if data is not t.data:  # rebind only on a real move: see "Flat buffers" in docs
+                t.data = data
         return self
 
     # ----- printing -----------------------------------------------------------------------------

@@ -195,7 +195,8 @@ class Where(Function):
         return r if r.dtype is a.dtype and a.ndim else promoted(r, a, b)
 
     def backward(self, out, g):
-        zero = g.dtype.type(0)
+        zero = 0.0  # a Python float becomes a constant of g's dtype; a float32 NumPy scalar
+        # would become a host 0-d array, which a CuPy gradient cannot be mixed with
         return where(self.cond, g, zero), where(self.cond, zero, g)
 
 

@@ -236,6 +236,31 @@ class Optimizer:
     def _locate(self, gi: int) -> dict[int, tuple[FlatBucket, int]]:
         return {id(p): (b, i) for b in self._group_buckets(gi) for i, p in enumerate(b.params)}
 
+    def grad_buffers(self) -> list[Any]:
+        """The flat gradient buffers, one per (group, dtype, device), after taking in any
+        ``.grad`` a user replaced: what a data-parallel wrapper allreduces in one call each
+        (``steepest.distributed``). Parameters keep their gradients as views of them."""
+        return [b.grad for b in self._synced_buckets()]
+
+    def param_buffers(self) -> list[Any]:
+        """The flat parameter buffers (each parameter's ``.data`` is a view of one)."""
+        return [b.data for b in self._synced_buckets()]
+
+    def _synced_buckets(self) -> list[FlatBucket]:
+        out = []
+        for gi in range(len(self.param_groups)):
+            try:
+                buckets = self._group_buckets(gi)
+                for b in buckets:
+                    b.sync()
+            except LayoutChanged:  # a parameter got a new dtype or device
+                self._rebuild(gi)
+                buckets = self._buckets[gi]
+                for b in buckets:
+                    b.sync()
+            out.extend(buckets)
+        return out
+
     # ----- the step -----------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Drop every gradient (``p.grad = None``), PyTorch 2's default; or with

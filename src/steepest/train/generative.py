@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import nn, ops
+from ..backend import array_module
 from ..nn import functional as F
 from ..tensor import Tensor
 from .callbacks import Callback
@@ -194,7 +195,8 @@ def gan_metrics() -> list[Metric]:
 
 
 def _mean_sigmoid(logits: Tensor) -> float:
-    return float((0.5 + 0.5 * np.tanh(0.5 * logits.data.astype(np.float64))).mean())  # no overflow
+    xp = array_module(logits.data)
+    return float((0.5 + 0.5 * xp.tanh(0.5 * logits.data.astype(np.float64))).mean())  # no overflow
 
 
 class GANTrainer(Trainer):
