@@ -368,6 +368,12 @@ class _WorkerPool:
     Threads, not processes: every batch is a pure function of (seed, epoch, index), NumPy
     releases the GIL in its array work, and nothing has to be pickled across processes.
     ``worker_init_fn(worker_id)`` runs once in each thread before its first batch.
+
+    Measured 2026-12-04 (16-core machine, NumPy 2.5, OPENBLAS_NUM_THREADS=1; a thread pool
+    mapping a batch function over 16 batches of (64, 3, 64, 64) float32, the mechanism used
+    here): an FFT blur took 0.320 s serially, 0.141 s on 2 threads, 0.064 s on 8; an
+    elementwise augmentation 0.057 s, 0.027 s, 0.009 s. bench/bench_loader_workers.py times
+    the loader itself; on the shared 2-core machine (load ~15) its numbers were noise.
     """
 
     def __init__(
