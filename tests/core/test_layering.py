@@ -19,8 +19,8 @@ LAYERS: list[set[str]] = [
     {"core"},  # tensor, autograd, backend, ops/, creation, random, gradcheck, allocator
     {"nn", "optim", "viz"},  # viz draws graphs of core tensors; it reads modules by duck typing
     {"data", "utils"},  # utils.data: PyTorch's names for the objects of data
-    {"datasets", "models"},
-    {"train"},
+    {"datasets", "models", "onnx"},  # onnx traces a model's layers (nn) into an ONNX graph
+    {"train", "distributed"},  # distributed wraps optimizers and loaders; studies use its pool
     {"studies"},
     {"cli"},
 ]

@@ -53,7 +53,8 @@ class DataLoader:
       are batched with one fancy index per array; other datasets go sample by sample
       through ``collate_fn`` (default: ``np.stack`` per field).
     - ``shuffle``: a new permutation every epoch, reproducible from ``seed`` (or drawn
-      once from ``generator``); no seed means a random one, recorded in ``state_dict``.
+      once from ``generator``); no seed means one drawn from the global generator, so
+      ``st.manual_seed`` fixes the order, as in PyTorch; it is recorded in ``state_dict``.
     - ``transform(x, rng)`` is applied to the first field (the inputs) of each batch,
       with a generator specific to (seed, epoch, batch): use it for the training split.
     - ``prefetch=k`` prepares up to ``k`` batches ahead in a background thread. It pays
@@ -139,11 +140,7 @@ class DataLoader:
         if seed is not None and generator is not None:
             raise ValueError("pass seed or generator, not both")
         if seed is None:
-            if generator is not None:
-                source = numpy_generator(generator)
-            else:
-                source = np.random.default_rng()
-            seed = int(source.integers(0, 2**63))
+            seed = int(numpy_generator(generator).integers(0, 2**63))  # st.manual_seed fixes it
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import nn, ops
+from .. import backend, nn, ops
 from ..data.text import bag_of_ngrams
 from ..nn.parameter import float_dtype
 from ..random import Generator
@@ -20,11 +20,17 @@ from ._common import int_tuple, positive_int, probability
 
 
 def _check_ids(x: Any, where: str) -> Tensor:
-    x = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+    if not isinstance(x, Tensor):
+        x = Tensor(x if hasattr(x, "__cuda_array_interface__") else np.asarray(x))
     if x.ndim != 2 or x.dtype.kind not in "iu":
         raise ValueError(f"{where}: expected integer token ids of shape (N, L), got {x.dtype} "
                          f"array of shape {x.shape}")
     return x
+
+
+def _is_float(x: Any) -> bool:
+    data = x.data if isinstance(x, Tensor) else x
+    return (data.dtype if hasattr(data, "dtype") else np.asarray(data).dtype).kind == "f"
 
 
 class FastText(nn.Module):
@@ -65,19 +71,23 @@ class FastText(nn.Module):
         self.fc = nn.Linear(embed_dim, num_classes, dtype=dtype, generator=generator)
 
     def bags(self, ids: Any) -> np.ndarray:
-        """Hashed n-gram counts ``(N, num_buckets)`` of a batch of padded id rows."""
+        """Hashed n-gram counts ``(N, num_buckets)`` of a batch of padded id rows (on the host:
+        the hashing is a Python loop over rows)."""
         ids = _check_ids(ids, "FastText").numpy()
         rows = [row[row != self.pad_id] for row in ids]
         return bag_of_ngrams(rows, self.ngram_range, self.num_buckets,
                              dtype=self.embedding.dtype)
 
     def forward(self, x: Any) -> Tensor:
-        data = x.data if isinstance(x, Tensor) else np.asarray(x)
-        counts = data if data.dtype.kind == "f" else self.bags(data)
+        data = _check_ids(x, "FastText") if not _is_float(x) else x
+        data = data.data if isinstance(data, Tensor) else np.asarray(data)
+        counts = data if data.dtype.kind == "f" else self.bags(data)  # hashing: on the host
         if counts.ndim != 2 or counts.shape[1] != self.num_buckets:
             raise ValueError(f"FastText: expected counts (N, {self.num_buckets}), got shape "
                              f"{counts.shape}")
-        total = np.maximum(counts.sum(axis=1, keepdims=True), 1)  # an empty document gives h=0
+        counts = backend.to_device(counts, self.embedding.device)
+        xp = backend.array_module(counts)
+        total = xp.maximum(counts.sum(axis=1, keepdims=True), 1)  # an empty document gives h=0
         h = Tensor((counts / total).astype(self.embedding.dtype)) @ self.embedding
         return self.fc(self.dropout(h))
 
@@ -102,7 +112,7 @@ class TextCNN(nn.Module):
     def __init__(
         self, vocab_size: int = 10000, embed_dim: int = 64, num_classes: int = 2,
         kernel_sizes: Sequence[int] = (3, 4, 5), filters: int = 64, dropout: float = 0.5,
-        dtype: Any = None, generator: Generator | None = None,
+        dtype: Any = None, generator: Generator | None = None, padding_idx: int | None = 0,
     ) -> None:
         super().__init__()
         where = "TextCNN"
@@ -111,7 +121,9 @@ class TextCNN(nn.Module):
         self.kernel_sizes = int_tuple(kernel_sizes, "kernel_sizes", where)
         self.filters = positive_int(filters, "filters", where)
         num_classes = positive_int(num_classes, "num_classes", where)
-        self.embedding = nn.Embedding(vocab_size, embed_dim, dtype=dtype, generator=generator)
+        # the padding id (0, as pad_sequences and imdb write it) embeds to zeros, never trained
+        self.embedding = nn.Embedding(vocab_size, embed_dim, dtype=dtype, generator=generator,
+                                      padding_idx=padding_idx)
         self.convs = nn.ModuleList(
             nn.Conv2d(1, filters, (k, embed_dim), dtype=dtype, generator=generator)
             for k in self.kernel_sizes
@@ -152,6 +164,7 @@ class LSTMClassifier(nn.Module):
         self, vocab_size: int = 10000, embed_dim: int = 64, hidden_size: int = 64,
         num_classes: int = 2, num_layers: int = 1, dropout: float = 0.0, dtype: Any = None,
         generator: Generator | None = None, bidirectional: bool = False,
+        padding_idx: int | None = 0,
     ) -> None:
         super().__init__()
         where = "LSTMClassifier"
@@ -159,7 +172,7 @@ class LSTMClassifier(nn.Module):
         num_layers = positive_int(num_layers, "num_layers", where)
         p = probability(dropout, "dropout", where)
         self.embedding = nn.Embedding(vocab_size, positive_int(embed_dim, "embed_dim", where),
-                                      dtype=dtype, generator=generator)
+                                      dtype=dtype, generator=generator, padding_idx=padding_idx)
         self.lstm = nn.LSTM(embed_dim, positive_int(hidden_size, "hidden_size", where),
                             num_layers, batch_first=True, dropout=p, dtype=dtype,
                             generator=generator, bidirectional=bidirectional)

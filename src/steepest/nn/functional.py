@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import ops
+from .. import backend, ops
 from ..backend import array_module
 from ..ops import loss as _loss
 from ..random import Generator, generator_or_default
@@ -52,8 +52,10 @@ def __getattr__(name: str) -> Any:
 def _as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
-    dtype = like.dtype if like is not None else None
-    return Tensor(np.asarray(x, dtype=dtype) if dtype is not None else x)
+    if like is None:
+        return Tensor(x)
+    x = x if hasattr(x, "__cuda_array_interface__") else np.asarray(x, dtype=like.dtype)
+    return Tensor(backend.to_device(x, like.device).astype(like.dtype, copy=False))
 
 
 def _check_reduction(name: str, reduction: str) -> None:
