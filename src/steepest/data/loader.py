@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .dataset import has_batch_path
-from .sampler import numpy_generator
+from .sampler import resolve_generator
 
 Transform = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
@@ -140,7 +140,7 @@ class DataLoader:
         if seed is not None and generator is not None:
             raise ValueError("pass seed or generator, not both")
         if seed is None:
-            seed = int(numpy_generator(generator).integers(0, 2**63))  # st.manual_seed fixes it
+            seed = int(resolve_generator(generator).integers(0, 2**63))  # st.manual_seed fixes it
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
