@@ -70,7 +70,9 @@ class DataLoader:
     - ``num_workers=k`` makes batches in ``k`` threads, ``k * prefetch_factor`` (default 2)
       ahead, handed out in order, so results are identical to ``num_workers=0``. Threads,
       not processes: NumPy releases the GIL in array work and nothing is pickled; batches
-      that are pure Python (a per-sample ``__getitem__`` loop) gain little.
+      that are pure Python (a per-sample ``__getitem__`` loop) gain little. The threads share
+      the dataset: its ``__getitem__``/``get_batch`` must be safe to call concurrently (a
+      read-only dataset is; one that moves a shared file cursor is not).
       ``worker_init_fn(worker_id)`` runs once in each thread; ``persistent_workers`` keeps
       the threads between epochs; ``timeout`` (seconds, 0 = none) bounds the wait for a batch.
     - ``generator``: an ``st.Generator``, a NumPy Generator or an int seed; one draw from it
