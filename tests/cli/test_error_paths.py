@@ -80,6 +80,10 @@ def test_resume_with_an_edited_config_names_both_models(run_cli, tmp_path):
     # eval reads the config recorded in the checkpoint, so the edit does not matter to it
     code, out, _ = run_cli("eval", run)
     assert code == 0 and out.startswith("test (1000 examples)")
+    config.write_text("")  # not even an empty or broken config.toml
+    assert run_cli("eval", run)[0] == 0
+    config.write_text("model = = 3\n")
+    assert run_cli("eval", run)[0] == 0
 
 
 def _process(tmp_path, *args, code=None):
