@@ -2,6 +2,8 @@
 
 import pytest
 
+import _fake_cupy
+from steepest import backend
 from steepest.cli import main
 
 
@@ -15,3 +17,19 @@ def run_cli(capsys):
         return code, out, err
 
     return run
+
+
+DEVICES = ["cpu", "fake_cuda", pytest.param("cuda", marks=pytest.mark.gpu)]
+
+
+@pytest.fixture(params=DEVICES)
+def device(request, monkeypatch):
+    """The device a test runs on: 'cpu', or 'cuda' backed by the CuPy stand-in (fake_cuda) or by
+    CuPy on a real GPU (cuda: marked ``gpu``, skipped where CuPy finds no device). Returns the
+    device name to pass to ``.to()``/``device=``."""
+    if request.param == "fake_cuda":
+        monkeypatch.setattr(backend, "_cupy", _fake_cupy.cupy)  # the backend's one cupy seam
+        return "cuda"
+    if request.param == "cuda" and not backend.is_gpu_available():
+        pytest.skip("no CUDA device: CuPy missing or finds no GPU")
+    return request.param

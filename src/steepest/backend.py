@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 _cupy: Any = None  # the cupy module once imported; False when unavailable
+_gpu_found: Any = None  # the cupy module that found a device (asked once, not per transfer)
 _default_dtype = np.dtype(np.float32)
 
 
@@ -46,6 +47,32 @@ def is_gpu_available() -> bool:
         return False
 
 
+def require_device(device: str) -> Any:
+    """The array module for ``device``, or one line saying why it cannot be used here."""
+    if device == "cpu":
+        return np
+    if device != "cuda":
+        raise ValueError(f"unknown device {device!r}: expected 'cpu' or 'cuda'")
+    cp = _import_cupy()
+    if not cp:
+        raise RuntimeError("device 'cuda' needs CuPy, which is not installed: "
+                           "pip install 'steepest[gpu]' (CUDA 12), or use device 'cpu'")
+    global _gpu_found
+    if cp is not _gpu_found:
+        if not is_gpu_available():
+            raise RuntimeError("device 'cuda': CuPy is installed but finds no CUDA GPU "
+                               "(no device or no driver); use device 'cpu'")
+        _gpu_found = cp
+    return cp
+
+
+def synchronize(device: str = "cuda") -> None:
+    """Wait until the device has finished its queued work (GPU calls return before they run,
+    so a timer must wait); nothing to wait for on the CPU."""
+    if device != "cpu":
+        require_device(device).cuda.runtime.deviceSynchronize()
+
+
 def device_of(array: Any) -> str:
     return "cpu" if array_module(array) is np else "cuda"
 
@@ -56,12 +83,7 @@ def to_device(array: Any, device: str) -> Any:
         return array
     if device == "cpu":
         return array.get()
-    if device == "cuda":
-        cp = _import_cupy()
-        if not cp:
-            raise RuntimeError("device 'cuda' needs CuPy: pip install 'steepest[gpu]'")
-        return cp.asarray(array)
-    raise ValueError(f"unknown device {device!r}: expected 'cpu' or 'cuda'")
+    return require_device(device).asarray(array)
 
 
 def default_dtype() -> np.dtype:

@@ -95,8 +95,11 @@ def rand(
     requires_grad: bool = False,
     device: str = "cpu",
 ) -> Tensor:
-    """Uniform samples in [0, 1), from ``generator`` or the default one (``st.manual_seed``)."""
+    """Uniform samples in [0, 1), from ``generator`` or the default one (``st.manual_seed``);
+    on a GPU drawn there, by the generator's device stream (``Generator.for_array``)."""
     g = generator_or_default(generator)
+    if device != "cpu":
+        return _on_device(g, "random", _shape(shape), dtype, requires_grad, device)
     return _make(
         g.np.random(_shape(shape), dtype=np.float64).astype(_float(dtype)), requires_grad, device
     )
@@ -109,9 +112,21 @@ def randn(
     requires_grad: bool = False,
     device: str = "cpu",
 ) -> Tensor:
-    """Standard normal samples, from ``generator`` or the default one (``st.manual_seed``)."""
+    """Standard normal samples, from ``generator`` or the default one (``st.manual_seed``);
+    on a GPU drawn there, by the generator's device stream (``Generator.for_array``)."""
     g = generator_or_default(generator)
+    if device != "cpu":
+        return _on_device(g, "standard_normal", _shape(shape), dtype, requires_grad, device)
     return _make(g.np.standard_normal(_shape(shape)).astype(_float(dtype)), requires_grad, device)
+
+
+def _on_device(g: Generator, draw: str, shape: tuple[int, ...], dtype: Any, requires_grad: bool,
+               device: str) -> Tensor:
+    """Draws made on the device by ``g``'s device generator (seeded from ``g``): no host copy."""
+    dt = _float(dtype)
+    native = dt if dt in (np.float32, np.float64) else np.dtype(np.float64)  # what CuPy draws
+    array = getattr(g.for_array(backend.require_device(device)), draw)(shape, dtype=native)
+    return Tensor(array.astype(dt, copy=False), requires_grad=requires_grad)
 
 
 # ----- PyTorch's other factories -------------------------------------------------------------
@@ -142,10 +157,15 @@ def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Ten
     return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
 
 
-def _like(t: Tensor, draw: Any, dtype: Any, requires_grad: bool) -> Tensor:
+def _like_dtype(t: Tensor, dtype: Any) -> np.dtype:
     dtype = t.dtype if dtype is None else np.dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"random *_like factories need a float dtype, got {dtype}")
+    return dtype
+
+
+def _like(t: Tensor, draw: Any, dtype: Any, requires_grad: bool) -> Tensor:
+    dtype = _like_dtype(t, dtype)
     return Tensor(backend.to_device(draw(t.shape, dtype), t.device), requires_grad=requires_grad)
 
 
@@ -154,6 +174,8 @@ def rand_like(
 ) -> Tensor:
     """Uniform samples in [0, 1) shaped like ``t`` (its dtype and device unless told)."""
     g = generator_or_default(generator)
+    if t.device != "cpu":
+        return _on_device(g, "random", t.shape, _like_dtype(t, dtype), requires_grad, t.device)
     return _like(t, lambda s, d: g.np.random(s, dtype=np.float64).astype(d), dtype, requires_grad)
 
 
@@ -162,6 +184,9 @@ def randn_like(
 ) -> Tensor:
     """Standard normal samples shaped like ``t`` (its dtype and device unless told)."""
     g = generator_or_default(generator)
+    if t.device != "cpu":
+        dt = _like_dtype(t, dtype)
+        return _on_device(g, "standard_normal", t.shape, dt, requires_grad, t.device)
     return _like(t, lambda s, d: g.np.standard_normal(s).astype(d), dtype, requires_grad)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd
+from . import autograd, backend
 from .tensor import Tensor
 
 
@@ -34,7 +34,7 @@ def _as_scalar_fn(fn: Callable[..., Any], inputs: Sequence[Tensor]) -> tuple[Cal
         res = list(res) if isinstance(res, tuple | list) else [res]
         total = None
         for r, w in zip(res, weights, strict=True):
-            term = (r * Tensor(w.astype(r.dtype))).sum()
+            term = (r * Tensor(backend.to_device(w.astype(r.dtype), r.device))).sum()
             total = term if total is None else total + term
         return total
 
@@ -45,7 +45,7 @@ def numerical_grad(f: Callable[[], float], x: np.ndarray, eps: float) -> np.ndar
     """d f / d x by central differences, perturbing ``x`` in place one element at a time."""
     grad = np.zeros(x.shape, dtype=np.float64)
     for i in np.ndindex(x.shape):  # element by element, so non-contiguous views work too
-        saved = x[i]
+        saved = x[i].copy()  # CuPy's x[i] is a 0-d view, which the writes below would change
         x[i] = saved + eps
         up = f()
         x[i] = saved - eps
@@ -92,7 +92,8 @@ def gradcheck(
     for i, g in zip(checked, analytic, strict=True):
         x = inputs[i]
         numeric = numerical_grad(value, x.data, eps)
-        got = np.zeros(x.shape) if g is None else np.asarray(g.data, dtype=np.float64)
+        got = np.zeros(x.shape) if g is None else backend.to_device(g.data, "cpu")
+        got = got.astype(np.float64)
         error = np.abs(got - numeric) - (atol + rtol * np.abs(numeric))
         if error.size and error.max() > 0:
             j = np.unravel_index(int(np.argmax(error)), error.shape)

@@ -119,3 +119,14 @@ def build_loss(task: str) -> tuple[Any, list[Any]]:
 def metric_name(metric: Any) -> str:
     """The logged name of a metric given by name or as a Metric object."""
     return metric if isinstance(metric, str) else metric.name
+
+
+def check_device(cfg: TrainConfig) -> str:
+    """``cfg.device``, once it is known to work here; else one UsageError line saying why."""
+    from .. import backend
+
+    try:
+        backend.require_device(cfg.device)
+    except (RuntimeError, ValueError) as exc:
+        raise UsageError(f"--device {cfg.device}: {exc}") from None
+    return cfg.device

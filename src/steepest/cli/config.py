@@ -30,6 +30,7 @@ OPTIMIZERS = tuple(optim_registry.names())
 DEFAULT_LR = {name: optim_registry.spec(name).default_lr for name in OPTIMIZERS}
 BETA_OPTIMIZERS = tuple(n for n in OPTIMIZERS if optim_registry.spec(n).takes_betas)
 SCHEDULERS = ("none", "step", "cosine", "onecycle", "exponential", "plateau")
+DEVICES = ("cpu", "cuda")
 
 
 @dataclass
@@ -60,6 +61,7 @@ class TrainConfig:
     seq_len: int = 128  # language models: characters per chunk (backpropagation through time)
     val_split: float = 0.1  # fraction of the training data held out for validation (0: none)
     model_args: dict[str, Any] = field(default_factory=dict)
+    device: str = "cpu"  # "cuda": train on the GPU through CuPy (docs/gpu.md)
 
     # ----- reading -----------------------------------------------------------------------
     @classmethod
@@ -123,6 +125,7 @@ class TrainConfig:
         """Raise UsageError for the first impossible value; return self."""
         self._choice("optimizer", OPTIMIZERS)
         self._choice("scheduler", SCHEDULERS)
+        self._choice("device", DEVICES)
         for name in ("dataset", "model"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise UsageError(f"{name} must be a non-empty string, got "

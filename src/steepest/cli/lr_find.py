@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .build import build_loss, build_model, build_optimizer, task_of
+from .build import build_loss, build_model, build_optimizer, check_device, task_of
 from .config import TrainConfig
 from .data import loaders, prepare
 from .errors import UsageError
@@ -41,8 +41,10 @@ def range_test(model: Any, loss_fn: Any, optimizer: Any, loader: Any, start: flo
                steps: int, beta: float = 0.9, diverge: float = 4.0
                ) -> tuple[np.ndarray, np.ndarray]:
     """``(lrs, losses)`` of the sweep (shorter than ``steps`` if it diverged)."""
+    from ..tensor import Tensor
     from ..train.trainer import split_batch
 
+    device = next(iter(model.parameters())).device
     lrs, losses = [], []
     avg, best = 0.0, math.inf
     model.train()
@@ -52,7 +54,7 @@ def range_test(model: Any, loss_fn: Any, optimizer: Any, loader: Any, start: flo
             lr = start * (end / start) ** (k / max(steps - 1, 1))
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            x, y = split_batch(batch)
+            x, y = (t.to(device) if isinstance(t, Tensor) else t for t in split_batch(batch))
             optimizer.zero_grad()
             loss = loss_fn(model(x), y)
             value = float(loss.item())
@@ -137,9 +139,10 @@ def lr_find_command(cfg: TrainConfig, start: float, end: float, steps: int) -> i
         raise UsageError(f"--steps must be at least 10, got {steps}")
     cfg.validate()
     task = task_of(cfg)
+    device = check_device(cfg)
     data = prepare(cfg.dataset, task=task, augment=cfg.augment, subset=cfg.subset,
                    vocab_size=cfg.vocab_size, maxlen=cfg.maxlen)
-    model = build_model(cfg, data)
+    model = build_model(cfg, data).to(device)
     optimizer = build_optimizer(cfg, model)
     loss_fn, _ = build_loss(task)
     train_loader, _ = loaders(data, cfg.batch_size, cfg.seed)

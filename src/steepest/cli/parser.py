@@ -1,4 +1,5 @@
-"""The argparse tree: ``steepest {train, eval, resume, summary, lr-find, datasets}``.
+"""The argparse tree: ``steepest {train, eval, resume, summary, lr-find, generate, study,
+datasets}``.
 
 Recipe flags default to ``argparse.SUPPRESS``, so the parsed namespace holds only the flags
 that were typed; they override the ``--config`` file, which overrides the defaults of
@@ -11,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .config import DEFAULT_LR, OPTIMIZERS, SCHEDULERS, TrainConfig, parse_model_arg
+from .config import DEFAULT_LR, DEVICES, OPTIMIZERS, SCHEDULERS, TrainConfig, parse_model_arg
 from .errors import UsageError
 
 S = argparse.SUPPRESS
@@ -92,6 +93,14 @@ def _recipe_flags(p: argparse.ArgumentParser, training: bool = True) -> None:
                    help="run directory (default runs/DATASET-MODEL-TIME)")
     p.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=S,
                    help="no progress bar")
+    p.add_argument("--device", default=S, choices=DEVICES,
+                   help=f"cpu, or cuda: the GPU through CuPy (default {d.device})")
+
+
+def _processes_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--processes", type=int, default=None, metavar="N",
+                   help="data-parallel on N MPI ranks of this machine (mpiexec; needs "
+                   "steepest[mpi]); --batch-size stays the global batch")
 
 
 def build_parser() -> Parser:
@@ -105,6 +114,7 @@ def build_parser() -> Parser:
     p = sub.add_parser("train", help="train a model; writes a run directory",
                        description="Train a model. Defaults: the MNIST demo recipe.")
     _recipe_flags(p)
+    _processes_flag(p)
 
     p = sub.add_parser("eval", help="evaluate a run or a checkpoint on the test split")
     p.add_argument("target", metavar="RUN_OR_CHECKPOINT",
@@ -118,6 +128,15 @@ def build_parser() -> Parser:
     p.add_argument("--epochs", type=int, default=None,
                    help="train to this many epochs in all (default: the run's own)")
     p.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=None)
+    _processes_flag(p)
+
+    p = sub.add_parser("export", help="write a trained model as ONNX, for any ONNX runtime")
+    p.add_argument("target", metavar="RUN_OR_CHECKPOINT",
+                   help="a run directory (its best checkpoint) or a .safetensors file")
+    p.add_argument("--format", choices=("onnx",), default="onnx", help="only onnx for now")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="where to write it (default: model.onnx in the run directory)")
+    p.add_argument("--opset", type=int, default=17, help="ONNX opset version (default 17)")
 
     p = sub.add_parser("summary", help="a model's layers, output shapes and parameter counts")
     _recipe_flags(p, training=False)
@@ -153,6 +172,9 @@ def build_parser() -> Parser:
     from .study_cmd import add_study_parser
 
     add_study_parser(sub)
+    from .sweep_cmd import add_sweep_parser
+
+    add_sweep_parser(sub)
     return root
 
 

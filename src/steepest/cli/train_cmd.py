@@ -17,10 +17,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .. import distributed
 from ..atomic import atomic_write_bytes
-from .build import build_loss, build_model, build_optimizer, build_scheduler, metric_name, task_of
+from .build import (
+    build_loss,
+    build_model,
+    build_optimizer,
+    build_scheduler,
+    check_device,
+    metric_name,
+    task_of,
+)
 from .config import TrainConfig
 from .data import loaders, val_loader
+from .distribute import distribute
 from .errors import UsageError
 from .generative import ResetState, prepare_for, stateful_loader, write_pictures
 from .outcome import (
@@ -66,8 +76,9 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
     from .. import train
 
     task = task_of(cfg)
+    device = check_device(cfg)  # before the data: a missing GPU is reported at once
     data = prepare_for(cfg, task)
-    model = build_model(cfg, data)
+    model = build_model(cfg, data).to(device)  # before the optimizer, which keeps the arrays
     train_loader, test_loader = loaders(data, cfg.batch_size, cfg.seed)
     val = val_loader(data, cfg.batch_size)
     stateful = getattr(model, "stateful", False)
@@ -116,12 +127,15 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
         trainer = train.GANTrainer(model, optimizer.g, optimizer.d, **common)
     else:
         trainer = train.Trainer(model, loss_fn, optimizer, **common)
-    return Session(cfg, run_dir, trainer, train_loader, test_loader, metric, task, data, val)
+    session = Session(cfg, run_dir, trainer, train_loader, test_loader, metric, task, data, val)
+    return distribute(session)  # under MPI: shards, gradient averaging, rank 0 writes
 
 
 def _run(session: Session, command: str, previous_seconds: float = 0.0) -> int:
     """Fit, evaluate the test split once, write the plots and summary.md; the exit code."""
     cfg, run_dir, trainer = session.cfg, session.run_dir, session.trainer
+    if not distributed.is_main():  # rank 0 alone prints, writes and evaluates the test split
+        return _run_quietly(session)
     log = _RunLog(run_dir / "run.json")
     log.start(command)
     start = time.perf_counter()
@@ -166,6 +180,14 @@ def _run(session: Session, command: str, previous_seconds: float = 0.0) -> int:
         if path.suffix == ".txt":
             print(f"generated text: {path}")
     return 0
+
+
+def _run_quietly(session: Session) -> int:
+    """A rank other than 0: train (in step with rank 0) and report only through the exit code."""
+    trainer = session.trainer
+    with divergence_warnings_held():
+        trainer.fit(session.train_loader, session.val_loader, epochs=session.cfg.epochs)
+    return EXIT_DIVERGED if trainer.stop_reason == "nan" else 0
 
 
 def report(session: Session, seconds: float, command: str,
@@ -232,18 +254,20 @@ class _RunLog:
 def train_command(cfg: TrainConfig, command: str) -> int:
     cfg.validate()
     run_dir = Path(cfg.out) if cfg.out else default_run_dir(cfg)
+    run_dir = Path(distributed.broadcast_text(str(run_dir)))  # ranks' clocks may differ by 1 s
     if (run_dir / LAST).exists():
         raise UsageError(f"{run_dir} already holds a run; continue it with `steepest resume "
                          f"{run_dir}` or pick another --out")
     if run_dir.exists() and not run_dir.is_dir():
         raise UsageError(f"--out {run_dir} is a file; give a directory for the run")
     session = build_session(cfg, run_dir)  # every input checked before anything is written
-    try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        cfg.save(run_dir / "config.toml")
-    except OSError as exc:  # read-only, no permission, a file in the path, disk full
-        raise UsageError(f"cannot write the run directory {run_dir}: "
-                         f"{exc.strerror or exc}") from None
+    if distributed.is_main():  # the other ranks write nothing
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            cfg.save(run_dir / "config.toml")
+        except OSError as exc:  # read-only, no permission, a file in the path, disk full
+            raise UsageError(f"cannot write the run directory {run_dir}: "
+                             f"{exc.strerror or exc}") from None
     return _run(session, command)
 
 
@@ -324,5 +348,6 @@ def resume_command(run_dir: Path, epochs: int | None, quiet: bool | None, comman
             report(session, log.seconds, command, TestResult.from_dict(test) if test else None)
             print(f"drew the plots of {run_dir}")
         return 0
-    cfg.save(run_dir / "config.toml")
+    if distributed.is_main():
+        cfg.save(run_dir / "config.toml")
     return _run(session, command, previous_seconds=_RunLog(run_dir / "run.json").seconds)

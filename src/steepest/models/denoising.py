@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
+from ..backend import array_module
 from ..random import Generator
 from ..tensor import Tensor
 from .autoencoder import Autoencoder
@@ -38,11 +37,12 @@ class DenoisingAutoencoder(Autoencoder):
 
     def corrupt(self, x: Tensor, generator: Generator | None = None) -> Tensor:
         """A noisy copy of ``x`` (no gradient flows into the noise)."""
-        rng = (generator or self.noise).np
         data = x.data
+        xp = array_module(data)
+        rng = (generator or self.noise).for_array(xp)  # on a GPU: the device stream
         keep = rng.random(data.shape) >= self.drop
         noisy = data * keep + self.sigma * rng.standard_normal(data.shape)
-        return Tensor(np.clip(noisy, 0.0, 1.0).astype(data.dtype))
+        return Tensor(xp.clip(noisy, 0.0, 1.0).astype(data.dtype))
 
     def forward(self, x: Tensor) -> Tensor:
         return super().forward(self.corrupt(x) if self.training else x)

@@ -66,8 +66,9 @@ class GAN(nn.Module):
 
     def z(self, n: int, generator: Generator | None = None) -> Tensor:
         """``n`` latent codes from ``generator`` (default: the model's ``noise``)."""
-        dtype = self.G[0].weight.dtype
-        return randn(n, self.latent, generator=generator or self.noise, dtype=dtype)
+        w = self.G[0].weight
+        return randn(n, self.latent, generator=generator or self.noise, dtype=w.dtype,
+                     device=w.device)
 
     def generate(self, z: Tensor) -> Tensor:
         """``G(z)``: flat samples (N, in_features) in [0, 1]."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import nn, ops
+from .. import backend, nn, ops
 from ..data.text import bag_of_ngrams
 from ..nn.parameter import float_dtype
 from ..random import Generator
@@ -20,11 +20,17 @@ from ._common import int_tuple, positive_int, probability
 
 
 def _check_ids(x: Any, where: str) -> Tensor:
-    x = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+    if not isinstance(x, Tensor):
+        x = Tensor(x if hasattr(x, "__cuda_array_interface__") else np.asarray(x))
     if x.ndim != 2 or x.dtype.kind not in "iu":
         raise ValueError(f"{where}: expected integer token ids of shape (N, L), got {x.dtype} "
                          f"array of shape {x.shape}")
     return x
+
+
+def _is_float(x: Any) -> bool:
+    data = x.data if isinstance(x, Tensor) else x
+    return (data.dtype if hasattr(data, "dtype") else np.asarray(data).dtype).kind == "f"
 
 
 class FastText(nn.Module):
@@ -65,19 +71,23 @@ class FastText(nn.Module):
         self.fc = nn.Linear(embed_dim, num_classes, dtype=dtype, generator=generator)
 
     def bags(self, ids: Any) -> np.ndarray:
-        """Hashed n-gram counts ``(N, num_buckets)`` of a batch of padded id rows."""
+        """Hashed n-gram counts ``(N, num_buckets)`` of a batch of padded id rows (on the host:
+        the hashing is a Python loop over rows)."""
         ids = _check_ids(ids, "FastText").numpy()
         rows = [row[row != self.pad_id] for row in ids]
         return bag_of_ngrams(rows, self.ngram_range, self.num_buckets,
                              dtype=self.embedding.dtype)
 
     def forward(self, x: Any) -> Tensor:
-        data = x.data if isinstance(x, Tensor) else np.asarray(x)
-        counts = data if data.dtype.kind == "f" else self.bags(data)
+        data = _check_ids(x, "FastText") if not _is_float(x) else x
+        data = data.data if isinstance(data, Tensor) else np.asarray(data)
+        counts = data if data.dtype.kind == "f" else self.bags(data)  # hashing: on the host
         if counts.ndim != 2 or counts.shape[1] != self.num_buckets:
             raise ValueError(f"FastText: expected counts (N, {self.num_buckets}), got shape "
                              f"{counts.shape}")
-        total = np.maximum(counts.sum(axis=1, keepdims=True), 1)  # an empty document gives h=0
+        counts = backend.to_device(counts, self.embedding.device)
+        xp = backend.array_module(counts)
+        total = xp.maximum(counts.sum(axis=1, keepdims=True), 1)  # an empty document gives h=0
         h = Tensor((counts / total).astype(self.embedding.dtype)) @ self.embedding
         return self.fc(self.dropout(h))
 

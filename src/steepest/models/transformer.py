@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import nn, ops
+from .. import backend, nn, ops
 from ..random import Generator
 from ..tensor import Tensor
 from ._common import positive_int, probability
@@ -61,7 +61,7 @@ class MultiHeadAttention(nn.Module):
         q, k, v = qkv[0], qkv[1], qkv[2]
         scores = (q @ k.swapaxes(-1, -2)) * (1.0 / math.sqrt(d))  # (N, H, T, T)
         if self.causal:
-            scores = scores + causal_mask(t, scores.dtype)
+            scores = scores + backend.to_device(causal_mask(t, scores.dtype), scores.device)
         weights = self.dropout(ops.softmax(scores, axis=-1))
         out = (weights @ v).permute((0, 2, 1, 3)).reshape(n, t, self.d_model)
         return self.proj(out)

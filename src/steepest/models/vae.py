@@ -71,7 +71,7 @@ class VAE(nn.Module):
     def reparameterize(self, mu: Tensor, logvar: Tensor) -> Tensor:
         if not self.training:
             return mu
-        eps = randn(*mu.shape, generator=self.noise, dtype=mu.dtype)
+        eps = randn(*mu.shape, generator=self.noise, dtype=mu.dtype, device=mu.device)
         return mu + ops.exp(logvar * 0.5) * eps
 
     def forward(self, x: Tensor) -> VAEOutput:
@@ -84,7 +84,8 @@ class VAE(nn.Module):
 
     def sample(self, n: int, generator: Generator | None = None) -> Tensor:
         """``n`` mean images ``sigmoid(dec(z))``, ``z ~ N(0, I)``, flat (n, in_features)."""
-        z = randn(n, self.latent, generator=generator, dtype=self.decoder[-1].weight.dtype)
+        w = self.decoder[-1].weight
+        z = randn(n, self.latent, generator=generator, dtype=w.dtype, device=w.device)
         return ops.sigmoid(self.decode(z))
 
     def extra_repr(self) -> str:

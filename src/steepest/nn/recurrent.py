@@ -140,11 +140,12 @@ class _RecurrentBase(Module):
             x = x.transpose(0, 1)
         return x, unbatched
 
-    def _initial(self, state: Tensor | None, batch: int, dtype: Any, unbatched: bool) -> Tensor:
+    def _initial(self, state: Tensor | None, x: Tensor, unbatched: bool) -> Tensor:
+        batch, dtype = x.shape[1], x.dtype
         stacked = self.num_layers * self._directions
         expected = (stacked, self.hidden_size) if unbatched else (stacked, batch, self.hidden_size)
         if state is None:
-            return zeros(stacked, batch, self.hidden_size, dtype=dtype)
+            return zeros(stacked, batch, self.hidden_size, dtype=dtype, device=x.device)
         if state.shape != expected:
             layers = "num_layers * 2" if self.bidirectional else "num_layers"
             raise ValueError(
@@ -254,7 +255,7 @@ class _SingleStateRecurrent(_RecurrentBase):
 
     def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
         x, unbatched = self._prepare(x)
-        h = self._initial(h0, x.shape[1], x.dtype, unbatched)
+        h = self._initial(h0, x, unbatched)
         out, finals = self._run(x, [h[k] for k in range(h.shape[0])], self._step)
         h_n = ops.stack(finals, axis=0)
         return self._output(out, unbatched), (h_n.squeeze(1) if unbatched else h_n)
@@ -351,8 +352,8 @@ class LSTM(_Fusable, _RecurrentBase):
         if state is not None and not (isinstance(state, tuple | list) and len(state) == 2):
             raise TypeError("LSTM: the initial state must be a pair (h0, c0)")
         h0, c0 = (None, None) if state is None else state
-        h = self._initial(h0, x.shape[1], x.dtype, unbatched)
-        c = self._initial(c0, x.shape[1], x.dtype, unbatched)
+        h = self._initial(h0, x, unbatched)
+        c = self._initial(c0, x, unbatched)
         initial = [(h[k], c[k]) for k in range(h.shape[0])]
         if self.fused:
             out, finals = self._run_layers(x, initial, _fused_lstm_layer)

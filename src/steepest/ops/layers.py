@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from ..autograd import Function, IndexedGrad, is_grad_enabled
 from ..backend import array_module
 from ..random import Generator, generator_or_default
@@ -28,10 +29,10 @@ def dropout(
         return x
     if p == 1.0:
         return x * 0.0
-    draws = generator_or_default(generator).np.random(x.shape, dtype=np.float32)
     xp = array_module(x.data)
+    draws = generator_or_default(generator).for_array(xp).random(x.shape, dtype=np.float32)
     mask = xp.empty_like(x.data)  # the input's memory layout, so the product runs contiguously
-    xp.multiply(xp.asarray(draws >= p), x.dtype.type(1.0 / (1.0 - p)), out=mask)
+    xp.multiply(draws >= p, x.dtype.type(1.0 / (1.0 - p)), out=mask)
     return x * mask
 
 
@@ -65,7 +66,9 @@ def embedding(weight: Any, indices: Any, padding_idx: int | None = None) -> Tens
     (1, 3, 4)
     """
     w = weight if isinstance(weight, Tensor) else Tensor(weight)
-    idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    idx = indices.data if isinstance(indices, Tensor) else indices
+    idx = idx if hasattr(idx, "dtype") else np.asarray(idx)
+    idx = backend.to_device(idx, w.device)  # ids given as a list or host array follow the table
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got {idx.dtype}")
     if w.ndim != 2:

@@ -18,6 +18,8 @@ import numpy as np
 from .. import optim
 from ..nn import functional as F
 from ..tensor import Tensor
+from ..train import GradientStats
+from ..viz import gradient_flow
 from ._common import figure, group, last, linear_layers, load, make_optimizer, mlp, train
 from .report import Section, line_plot, mean, mean_std, table
 
@@ -73,11 +75,32 @@ def run(cfg: dict[str, Any]) -> dict[str, Any]:
     clipping = [optim.ClipGradNorm(clip)] if clip is not None else []
     opt = make_optimizer("momentum", model.parameters(), 0.01, transforms=clipping)
     epochs = math.ceil(cfg["steps"] * 128 / data.n_train)
+    stats = GradientStats(every_n_steps=max(1, cfg["steps"] // 20))  # the gradient-flow picture
     log = train(model, opt, data, epochs, 128, seed=cfg["seed"],
-                max_steps=cfg["steps"], train_eval=500)
+                max_steps=cfg["steps"], train_eval=500, callbacks=[stats])
+    log["grad_flow"] = {k: v for k, v in stats.flow().items()
+                        if math.isfinite(v["mean"]) and math.isfinite(v["max"])}  # fmt: skip
     log["init_grad_norms"] = before
     log["final_grad_norms"] = grad_norms(model, xb, yb) if not log["diverged"] else []
     return log
+
+
+FLOW_SETUPS = ("sigmoid, default init", "ReLU, He", "sigmoid, Xavier + batch norm")
+
+
+def _flow_figure(path: Any, flows: dict[str, dict[str, dict[str, float]]], depth: int) -> None:
+    """Mean and max |dL/dW| per layer over training (st.viz.gradient_flow), one panel each."""
+    from .report import pyplot
+
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(flows), figsize=(5.0 * len(flows), 3.8), sharey=True)
+    for ax, (name, flow) in zip(axes, flows.items(), strict=True):
+        gradient_flow(flow, ax=ax, title=f"{name}, {depth} hidden layers")
+        ax.set_xticks(ax.get_xticks(), [str(i + 1) for i in range(len(flow))], rotation=0)
+        ax.set_xlabel("Linear layer (1 = input side)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def _ratio(norms: list[float | None]) -> float | None:
@@ -111,27 +134,22 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
         line_plot(path, curves, "layer (1 = input side)", "||dL/dW|| at initialization",
                   title=f"{d} hidden layers", logy=True)
         figs.append(rel)
+        flows = {name: g[(d, name)][0].get("grad_flow") for name in FLOW_SETUPS}
+        if all(flows.values()):  # results cached before the picture existed have none
+            path, rel = figure(ctx, f"gradient-flow-depth{d}")
+            _flow_figure(path, flows, d)
+            figs.append(rel)
     # the claim speaks of 20-50 layers: check it at every measured depth
-    sentences, checks = [], []
-    chance = 0.9 * math.log(10)  # "trains": loss clearly below chance level ln(10)
+    sentences = []
     for d in depths:
-        def lg(name: str, d: int = d) -> float:
-            r = ratio[(d, name)]
-            return abs(math.log10(r)) if r and math.isfinite(r) and r > 0 else math.inf
-
-        vanishes = lg("sigmoid, default init") >= 3
-        xavier_helps = lg("sigmoid, Xavier") < lg("sigmoid, default init")
-        he_helps = lg("ReLU, He") <= lg("ReLU, default init")
-        init_helps = xavier_helps and he_helps
+        c = depth_checks(ratio, loss, d)
+        vanishes, xavier_helps, he_helps = c["vanishes"], c["xavier_helps"], c["he_helps"]
+        fixes, clip_helps = c["fixes"], c["clip_helps"]
         sig = loss[(d, "sigmoid, Xavier")]
         bn, res = loss[(d, "sigmoid, Xavier + batch norm")], \
             loss[(d, "sigmoid, default + residual")]
-        rescued = min(v for v in (bn, res, math.inf) if math.isfinite(v))
-        fixes = rescued < chance and rescued < (sig if math.isfinite(sig) else math.inf) - 0.1
         unclipped, clipped = loss[(d, "ReLU, 1.5x He (exploding)")], \
             loss[(d, "ReLU, 1.5x He + clip norm 1")]
-        clip_helps = clipped < chance and (not math.isfinite(unclipped) or clipped < unclipped)
-        checks += [vanishes, init_helps, fixes, clip_helps]
         zero = [k for k in ("sigmoid, default init", "sigmoid, Xavier")
                 if ratio[(d, k)] == 0.0]
         sentences.append(
@@ -148,9 +166,47 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
             f"residual sigmoid {res:.3f} ({'trainable' if fixes else 'no clear rescue'}); "
             f"1.5x He without clipping {unclipped:.3f}, with clipping {clipped:.3f} "
             f"(clipping {'lets it train' if clip_helps else 'does not make it train'}).")
-    verdict = ("holds" if all(checks) else "does not hold" if not any(checks) else "partly")
+    verdict = judge(ratio, loss, depths)
     why = (" ".join(sentences) + " nan = diverged (a batch loss NaN/inf or above 1e4); "
            "'trains' means a final loss below 0.9 ln 10 = 2.07.")
     body = table(["depth", "set-up", "||g|| layer 1", "||g|| last", "ratio", "final train loss",
                   "test acc"], rows)
     return Section("gradients", TITLE, CLAIM, body, verdict, why, figs)
+
+
+CHANCE = 0.9 * math.log(10)  # "trains": a final loss clearly below chance level ln(10)
+
+
+def depth_checks(ratio: dict[tuple[int, str], float], loss: dict[tuple[int, str], float],
+                 d: int) -> dict[str, bool]:
+    """The claim's parts at depth ``d``, from each set-up's first/last-layer gradient-norm
+    ``ratio`` at initialization and its final training ``loss`` (NaN: diverged)."""
+    def lg(name: str) -> float:
+        r = ratio[(d, name)]
+        return abs(math.log10(r)) if r and math.isfinite(r) and r > 0 else math.inf
+
+    xavier_helps = lg("sigmoid, Xavier") < lg("sigmoid, default init")
+    he_helps = lg("ReLU, He") <= lg("ReLU, default init")
+    sig = loss[(d, "sigmoid, Xavier")]
+    rescued = min(v for v in (loss[(d, "sigmoid, Xavier + batch norm")],
+                              loss[(d, "sigmoid, default + residual")], math.inf)
+                  if math.isfinite(v))
+    unclipped = loss[(d, "ReLU, 1.5x He (exploding)")]
+    clipped = loss[(d, "ReLU, 1.5x He + clip norm 1")]
+    return {
+        "vanishes": lg("sigmoid, default init") >= 3,
+        "xavier_helps": xavier_helps,
+        "he_helps": he_helps,
+        "init_helps": xavier_helps and he_helps,
+        "fixes": rescued < CHANCE and rescued < (sig if math.isfinite(sig) else math.inf) - 0.1,
+        "clip_helps": clipped < CHANCE and (not math.isfinite(unclipped) or clipped < unclipped),
+    }
+
+
+def judge(ratio: dict[tuple[int, str], float], loss: dict[tuple[int, str], float],
+          depths: list[int]) -> str:
+    """The verdict over every measured depth: vanishing for sigmoid, init, normalization or
+    residuals, and clipping each doing what the claim says."""
+    keys = ("vanishes", "init_helps", "fixes", "clip_helps")
+    checks = [depth_checks(ratio, loss, d)[k] for d in depths for k in keys]
+    return "holds" if all(checks) else "does not hold" if not any(checks) else "partly"

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import nn, ops
+from ..backend import array_module
 from ..nn import functional as F
 from ..tensor import Tensor
 from .callbacks import Callback
@@ -157,7 +158,7 @@ class OptimizerPair:
     def param_groups(self) -> list[dict[str, Any]]:
         return [*self.g.param_groups, *self.d.param_groups]
 
-    def zero_grad(self, set_to_none: bool = False) -> None:
+    def zero_grad(self, set_to_none: bool = True) -> None:
         self.g.zero_grad(set_to_none)
         self.d.zero_grad(set_to_none)
 
@@ -194,7 +195,8 @@ def gan_metrics() -> list[Metric]:
 
 
 def _mean_sigmoid(logits: Tensor) -> float:
-    return float((0.5 + 0.5 * np.tanh(0.5 * logits.data.astype(np.float64))).mean())  # no overflow
+    xp = array_module(logits.data)
+    return float((0.5 + 0.5 * xp.tanh(0.5 * logits.data.astype(np.float64))).mean())  # no overflow
 
 
 class GANTrainer(Trainer):
