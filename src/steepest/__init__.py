@@ -36,6 +36,7 @@ from .creation import (
     zeros_like,
 )
 from .device import device
+from .dlpack import from_dlpack
 from .dtypes import *  # noqa: F403 - st.float32, st.int64, st.bool, ...
 from .dtypes import __all__ as _dtypes_all
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -49,8 +50,10 @@ from .tensor import Size, Tensor
 __version__ = "0.1.0"
 
 # Subpackages load on first use, keeping `import steepest` fast.
-_LAZY = {"nn", "optim", "data", "datasets", "train", "models", "studies", "cli", "viz",
-         "distributed"}
+_LAZY = {
+    "nn", "optim", "data", "datasets", "train", "models", "studies", "cli", "onnx", "utils", "viz",
+    "distributed",
+}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
@@ -61,7 +64,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Generator", "GradcheckError", "OpError", "Size", "Tensor", "allocator", "arange", "autograd",
-    "default_dtype", "device", "empty", "empty_like", "enable_grad", "eye", "from_numpy", "full",
+    "default_dtype", "device", "empty", "empty_like", "enable_grad", "eye", "from_dlpack",
+    "from_numpy", "full",
     "full_like", "grad", "gradcheck", "gradgradcheck", "inference_mode", "is_gpu_available",
     "linspace", "load", "manual_seed", "no_grad", "ones", "ones_like", "rand", "rand_like",
     "randint", "randn", "randn_like", "randperm", "save", "set_default_dtype",

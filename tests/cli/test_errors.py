@@ -31,8 +31,8 @@ SPIRALS = ["--dataset", "spirals", "--subset", "64", "--epochs", "1", "--quiet"]
         (["train", "--model-arg", "hidden=[0]", *SPIRALS],
          "MLP: every entry of hidden must be a positive int, got 0"),
         (["train", "--frobnicate"], "unrecognized arguments: --frobnicate"),
-        ([], "choose a command: train, eval, resume, summary, lr-find, generate, datasets, "
-             "study"),
+        ([], "choose a command: train, eval, resume, export, summary, lr-find, generate, "
+             "datasets, study"),
         (["eval", "nowhere"], "nowhere does not exist"),
         (["resume", "nowhere"], "run directory nowhere does not exist"),
         (["summary", "--model", "text_cnn", "--dataset", "spirals"],

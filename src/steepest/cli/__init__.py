@@ -70,6 +70,10 @@ def _dispatch(argv: list[str]) -> int:
         from .eval_cmd import eval_command
 
         return eval_command(Path(args.target), args.split, args.batch_size)
+    if args.command == "export":
+        from .export_cmd import export_command
+
+        return export_command(Path(args.target), args.out, args.opset)
     if args.command == "summary":
         from .info_cmds import summary_command
 

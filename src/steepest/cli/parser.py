@@ -126,6 +126,14 @@ def build_parser() -> Parser:
     p.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=None)
     _processes_flag(p)
 
+    p = sub.add_parser("export", help="write a trained model as ONNX, for any ONNX runtime")
+    p.add_argument("target", metavar="RUN_OR_CHECKPOINT",
+                   help="a run directory (its best checkpoint) or a .safetensors file")
+    p.add_argument("--format", choices=("onnx",), default="onnx", help="only onnx for now")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="where to write it (default: model.onnx in the run directory)")
+    p.add_argument("--opset", type=int, default=17, help="ONNX opset version (default 17)")
+
     p = sub.add_parser("summary", help="a model's layers, output shapes and parameter counts")
     _recipe_flags(p, training=False)
     p.add_argument("--batch", type=int, default=1, help="batch size of the example input")
