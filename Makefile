@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[train,dev,viz]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[train,dev,viz,onnx,mpi]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,8 +1,8 @@
 """CNN training throughput: LeNet-5 (28x28, batch 128), the classic MNIST CNN
-(conv32-conv64-maxpool-fc128, batch 64) and ResNet-20 (3x32x32, batch 128), steepest beside
-PyTorch.
+(conv32-conv64-maxpool-fc128, batch 64), a 5x5 CNN (conv16-pool-conv32-pool-fc128, 5x5 kernels
+with padding 2, batch 128) and ResNet-20 (3x32x32, batch 128), steepest beside PyTorch.
 
-    PYTHONPATH=src .venv/bin/python bench/bench_models.py [--models lenet5,mnist_cnn]
+    PYTHONPATH=src .venv/bin/python bench/bench_models.py [--models lenet5,mnist_cnn,cnn5x5]
         [--steps 8] [--repeats 5] [--stat median|min]
     OPENBLAS_NUM_THREADS=1 PYTHONPATH=src .venv/bin/python bench/bench_models.py --single-thread
     OPENBLAS_NUM_THREADS=1 PYTHONPATH=src .venv/bin/python bench/bench_models.py --single-thread \
@@ -70,10 +70,28 @@ MODELS = {
     "mnist_cnn": (64, conv_gemms(64, 1, 28, 28, 32, 3, 0, first=True)
                   + conv_gemms(64, 32, 26, 26, 64, 3, 0, first=False)
                   + linear_gemms(64, [(9216, 128), (128, 10)])),
+    "cnn5x5": (128, conv_gemms(128, 1, 28, 28, 16, 5, 2, first=True)
+               + conv_gemms(128, 16, 14, 14, 32, 5, 2, first=False)
+               + linear_gemms(128, [(1568, 128), (128, 10)])),
     "resnet20": (128, resnet_gemms(128, blocks=3)),
 }  # fmt: skip
 # name: the shape of one example (channels, height, width), 10 classes each
-INPUTS = {"lenet5": (1, 28, 28), "mnist_cnn": (1, 28, 28), "resnet20": (3, 32, 32)}
+INPUTS = {"lenet5": (1, 28, 28), "mnist_cnn": (1, 28, 28), "cnn5x5": (1, 28, 28),
+          "resnet20": (3, 32, 32)}  # fmt: skip
+
+
+def cnn5x5(nn):
+    """The 5x5 CNN of issue 15, in steepest's or PyTorch's ``nn`` (the same layer names)."""
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10),
+    )  # fmt: skip
+
+
+def steepest_model(name: str):
+    """The model ``name`` in steepest: a preset of ``st.models``, or one defined here."""
+    return cnn5x5(st.nn) if name == "cnn5x5" else st.models.get(name)
 
 
 def torch_resnet(
@@ -113,6 +131,8 @@ def torch_model(torch, name: str):
     nn = torch.nn
     if name == "resnet20":
         return torch_resnet(torch, blocks=3)
+    if name == "cnn5x5":
+        return cnn5x5(nn)
     if name == "lenet5":
         return nn.Sequential(
             nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
@@ -182,7 +202,7 @@ def bench(name: str, torch, steps: int, repeats: int, stat: str, clock: str) -> 
     batch, shapes = MODELS[name]
     x, y = image_data(batch * 8, shape=INPUTS[name])
     st.manual_seed(0)
-    model = st.models.get(name)
+    model = steepest_model(name)
     params = {"steepest": count_parameters(model.parameters())}
     cases = {"steepest": steepest_steps(model, x, y, batch, steps)}
     if torch is not None:
@@ -228,7 +248,9 @@ HEAD = (
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--models", default="lenet5,mnist_cnn", help=f"comma-separated, of {', '.join(MODELS)}"
+        "--models",
+        default="lenet5,mnist_cnn,cnn5x5",
+        help=f"comma-separated, of {', '.join(MODELS)}",
     )
     parser.add_argument("--steps", type=int, default=8, help="training steps per timed case")
     parser.add_argument("--repeats", type=int, default=5)

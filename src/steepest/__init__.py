@@ -12,7 +12,7 @@ import importlib
 from typing import Any
 
 from . import allocator, autograd  # allocator first: it tunes malloc before arrays exist
-from .autograd import OpError, enable_grad, grad, no_grad, set_grad_enabled
+from .autograd import OpError, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import default_dtype, is_gpu_available, set_default_dtype
 from .creation import (
     arange,
@@ -36,6 +36,7 @@ from .creation import (
     zeros_like,
 )
 from .device import device
+from .dlpack import from_dlpack
 from .dtypes import *  # noqa: F403 - st.float32, st.int64, st.bool, ...
 from .dtypes import __all__ as _dtypes_all
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -49,7 +50,10 @@ from .tensor import Size, Tensor
 __version__ = "0.1.0"
 
 # Subpackages load on first use, keeping `import steepest` fast.
-_LAZY = {"nn", "optim", "data", "datasets", "train", "models", "studies", "cli", "viz"}
+_LAZY = {
+    "nn", "optim", "data", "datasets", "train", "models", "studies", "cli",
+    "distributed", "onnx", "utils", "viz",
+}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
@@ -60,8 +64,10 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Generator", "GradcheckError", "OpError", "Size", "Tensor", "allocator", "arange", "autograd",
-    "default_dtype", "device", "empty", "empty_like", "enable_grad", "eye", "from_numpy", "full",
+    "default_dtype", "device", "empty", "empty_like", "enable_grad", "eye", "from_dlpack",
+    "from_numpy", "full",
     "full_like", "grad", "gradcheck", "gradgradcheck", "inference_mode", "is_gpu_available",
+    "is_grad_enabled",
     "linspace", "load", "manual_seed", "no_grad", "ones", "ones_like", "rand", "rand_like",
     "randint", "randn", "randn_like", "randperm", "save", "set_default_dtype",
     "set_grad_enabled", "tensor", "zeros", "zeros_like", *_ops_all, *_dtypes_all,

@@ -2,4 +2,5 @@
 
 from .cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # pool workers (mpi4py.futures, spawn) import this module too
+    raise SystemExit(main())

@@ -9,9 +9,25 @@ An op is a ``Function`` with two methods side by side:
 
 Rules may return a gradient with the *broadcast* shape of the output; the
 engine sums it back to the input's shape (``unbroadcast``), so no rule has to.
+Any other shape is the rule's bug: the engine raises, naming the op and both
+shapes, and never reshapes to fit.
 
 ``backward`` sorts the graph with an explicit stack (no recursion limit, same
 order on every run) and visits each op once, after all its consumers.
+
+What may change in place, and what is guaranteed:
+
+* in-place methods (``add_``, ``+=``, ``zero_``, ... in inplace.py) bump the
+  tensor's version counter; an op that saved a tensor changed after it ran
+  raises at backward instead of using the new values. With grad mode on they
+  refuse leaves that require grad and tensors of a recorded graph;
+* writes to ``.data`` (the optimizers' flat buffers, ``load_state_dict``,
+  ``Module.to``, gradient accumulation into ``.grad``) are not counted, as in
+  PyTorch: they are for code that knows no graph needs the old values;
+* the engine itself writes in place only into arrays it allocated, and into
+  ``.grad`` buffers of leaves (accumulation), never into op outputs.
+
+Grad mode is per thread, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -40,16 +56,32 @@ class OpError(ValueError):
 class _GradMode(threading.local):
     """Whether ops record a graph, per thread: the optimizer's thread pool and the data
     prefetch thread run under their own mode, and a ``no_grad`` block in one thread leaves
-    another thread's recording alone. Class attributes are each new thread's defaults."""
+    another thread's recording alone. The class attribute is each new thread's default."""
 
     enabled = True
 
 
 _mode = _GradMode()
+# How many threads have grad mode off right now. While it is 0, ops skip the per-thread read
+# (a threading.local attribute costs ~70 ns more than a global, per op). A thread that dies
+# with grad off leaves it above 0: ops then take the per-thread read, still correct.
+_threads_off = 0
+_threads_off_lock = threading.Lock()
+
+
+def _switch_grad_mode(enabled: bool) -> bool:
+    """Set this thread's grad mode; return the previous one."""
+    global _threads_off
+    previous = _mode.enabled
+    if previous != enabled:
+        with _threads_off_lock:
+            _threads_off += -1 if enabled else 1
+        _mode.enabled = enabled
+    return previous
 
 
 def is_grad_enabled() -> bool:
-    return _mode.enabled
+    return _threads_off == 0 or _mode.enabled
 
 
 class set_grad_enabled:
@@ -63,17 +95,16 @@ class set_grad_enabled:
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
-        self._previous = _mode.enabled
-        _mode.enabled = self.mode
+        self._previous = _switch_grad_mode(self.mode)
 
     def __enter__(self) -> None:
         pass  # the mode was set by __init__, as a plain call must work too
 
     def __exit__(self, *exc: object) -> None:
-        _mode.enabled = self._previous
+        _switch_grad_mode(self._previous)
 
     def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        _mode.enabled = self._previous  # decorating must not switch the mode for the caller
+        _switch_grad_mode(self._previous)  # decorating must not switch the mode for the caller
         mode = self.mode
 
         @functools.wraps(func)
@@ -94,10 +125,10 @@ class no_grad(contextlib.ContextDecorator):
     _enabled = False
 
     def __enter__(self) -> None:
-        self._previous, _mode.enabled = _mode.enabled, self._enabled
+        self._previous = _switch_grad_mode(self._enabled)
 
     def __exit__(self, *exc: object) -> None:
-        _mode.enabled = self._previous
+        _switch_grad_mode(self._previous)
 
 
 class enable_grad(no_grad):
@@ -126,32 +157,48 @@ def is_anomaly_enabled() -> bool:
 
 
 # ----- version counters: an in-place change to a tensor a graph still needs is an error -------
-# id(tensor) -> [version, sequence number of its last in-place change]. Only tensors changed in
-# place have an entry, so ops pay nothing until the first in-place op; writes to ``.data``
-# (the optimizers' flat buffers) do not count, as in PyTorch.
+# Counters belong to memory, not to Tensor objects: views (x[0], x.detach(), a reshape) share
+# their base array's counter, as PyTorch's views share one. Only arrays changed in place have
+# an entry, keyed by the id of the array that owns the memory: [version, sequence number of
+# the last change]. Writes to ``.data`` (the optimizers' flat buffers) do not count, as in
+# PyTorch.
 _versions: dict[int, list[int]] = {}
+# Sequence number of the latest in-place change anywhere: an op recorded after it cannot have
+# been affected, so backward checks nothing unless an in-place op ran after the graph was built.
+_last_inplace = -1
+
+
+def _owner(array: Any) -> Any:
+    """The array that owns ``array``'s memory (itself unless it is a view)."""
+    base = getattr(array, "base", None)
+    while base is not None and hasattr(base, "shape"):  # not bytes/mmap from frombuffer
+        array, base = base, getattr(base, "base", None)
+    return array
 
 
 def bump_version(t: Tensor) -> None:
-    """Record an in-place change of ``t`` (called by every in-place op)."""
-    entry = _versions.get(id(t))
+    """Record an in-place change of ``t``'s memory (called by every in-place op)."""
+    global _last_inplace
+    owner = _owner(t.data)
+    entry = _versions.get(id(owner))
     if entry is None:
-        entry = _versions[id(t)] = [0, 0]
-        weakref.finalize(t, _versions.pop, id(t), None)  # the id may be reused after t dies
+        entry = _versions[id(owner)] = [0, 0]
+        weakref.finalize(owner, _versions.pop, id(owner), None)  # ids are reused after death
+    _last_inplace = next(_sequence)  # comparable with Function.seq: later means after the op
     entry[0] += 1
-    entry[1] = next(_sequence)  # comparable with Function.seq: later means after the op ran
+    entry[1] = _last_inplace
 
 
 def version_of(t: Tensor) -> int:
-    """How many in-place ops have changed ``t`` (PyTorch's ``t._version``)."""
-    entry = _versions.get(id(t))
+    """How many in-place ops have changed ``t``'s memory (PyTorch's ``t._version``)."""
+    entry = _versions.get(id(_owner(t.data)))
     return 0 if entry is None else entry[0]
 
 
 def _check_versions(ctx: Function, out: Tensor) -> None:
     """Raise if an input or the output of ``ctx`` changed in place after the op recorded it."""
     for i, t in enumerate((*ctx.parents, out)):
-        entry = _versions.get(id(t))
+        entry = _versions.get(id(_owner(t.data)))
         if entry is not None and entry[1] > ctx.seq:
             which = "its output" if i == len(ctx.parents) else f"input {i}"
             raise RuntimeError(
@@ -216,14 +263,15 @@ class Function:
             raise OpError(f"{_describe(cls.__name__, arrays, options)}: {e}") from e
         except (TypeError, IndexError) as e:
             raise type(e)(f"{_describe(cls.__name__, arrays, options)}: {e}") from e
-        if _mode.enabled:
-            for p in parents:
-                if p.requires_grad:
+        for p in parents:
+            if p.requires_grad:  # the mode is read only then: rules in a backward rarely need it
+                if _threads_off == 0 or _mode.enabled:
                     out = Tensor._from_op(data, True)
                     fn.parents = parents
                     fn.seq = next(_sequence)  # creation order: a topological order for backward
                     out._ctx = fn
                     return out
+                break
         return Tensor._from_op(data, False)
 
     def release(self) -> None:
@@ -256,7 +304,8 @@ _constants: dict[tuple[Any, type, float], Tensor] = {}
 def _constant(dtype: Any, x: float) -> Tensor:
     """``x`` as a constant Tensor of ``dtype``, shared between ops: a long graph (a loop of
     ``y = y * 0.9 + 1``) then holds one object fewer per op for the garbage collector to scan.
-    Safe because constants never require grad and Tensors are never modified in place."""
+    Safe because constants never require grad and no user code holds one, so no in-place op
+    can reach them (in-place ops reach only tensors the caller has)."""
     key = (dtype, type(x), x)
     t = _constants.get(key)
     if t is None:
@@ -388,8 +437,9 @@ def _run_backward(
     otherwise accumulate into the ``.grad`` of leaves (and of tensors that retain grad)."""
     order = _topological_order(roots)
     sums = _GradSums(create_graph)
+    send = sums.add
     for r, g in zip(roots, root_grads, strict=True):
-        sums.add(r, g)
+        send(r, g)
     wanted = {id(t) for t in inputs} if inputs is not None else None
     found: dict[int, Tensor] = {}
     with set_grad_enabled(create_graph):
@@ -405,12 +455,12 @@ def _run_backward(
             ctx = t._ctx
             if ctx is None:
                 continue
-            if _versions and ctx.saves_tensors:
+            if _last_inplace > ctx.seq and ctx.saves_tensors:
                 _check_versions(ctx, t)
             grads = ctx.backward(t, grad)
             for p, g in zip(ctx.parents, grads if type(grads) is tuple else (grads,), strict=False):
                 if g is not None and p.requires_grad:
-                    sums.add(p, g if type(g) is IndexedGrad else _fit(g, p, ctx))
+                    send(p, g if type(g) is IndexedGrad else _fit(g, p, ctx))
             if not retain_graph:
                 ctx.release()
     return found
@@ -502,6 +552,7 @@ class _GradSums:
         return buffer
 
 
+# Writes .grad in place once it exists: see "Flat buffers" in docs/architecture.md.
 def _accumulate(t: Tensor, grad: Tensor, create_graph: bool) -> None:
     if create_graph:
         t.grad = grad if t.grad is None else t.grad + grad

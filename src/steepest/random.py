@@ -54,9 +54,18 @@ default_generator = Generator(0)
 
 
 def manual_seed(seed: int) -> Generator:
-    """Seed the default generator (weight initialization, dropout, shuffling)."""
+    """Seed the default generator: every random choice of the library that is not given its
+    own generator or seed draws from it (initialization, dropout, random factories,
+    ``normal_``/``uniform_``, DataLoader shuffling, ``random_split``), as in PyTorch."""
     return default_generator.manual_seed(seed)
 
 
 def generator_or_default(generator: Generator | None) -> Generator:
     return default_generator if generator is None else generator
+
+
+def numpy_generator(generator: Generator | np.random.Generator | None) -> np.random.Generator:
+    """The NumPy generator to draw from: ``generator``'s own, or the global one when None."""
+    if generator is None:
+        return default_generator.np
+    return generator.np if isinstance(generator, Generator) else generator

@@ -48,7 +48,9 @@ def _safetensors_numpy() -> Any:
 
 def _array(value: Any) -> np.ndarray:
     data = value.data if isinstance(value, Tensor) else value
-    return np.ascontiguousarray(backend.to_device(data, "cpu"))
+    array = np.asarray(backend.to_device(data, "cpu"))
+    # ascontiguousarray would make a 0-d array (num_batches_tracked) 1-d: PyTorch's is 0-d
+    return array if array.flags.c_contiguous else np.ascontiguousarray(array)
 
 
 def _is_tensor(value: Any) -> bool:
@@ -124,8 +126,8 @@ def load(
     with open(path, "rb") as fh:
         raw = fh.read()
     try:
-        arrays = st_numpy.load(raw)
         metadata = _metadata(raw)
+        arrays = _load_bf16(raw) if _has_bf16(raw) else st_numpy.load(raw)
     except Exception as e:  # safetensors reports a corrupt file with its own error types
         raise ValueError(f"st.load: {path} is not a readable safetensors file: {e}") from e
     target = "cpu" if map_location is None else str(_device(map_location))
@@ -133,6 +135,43 @@ def load(
     if _TREE not in metadata:
         return tensors
     return _decode(json.loads(metadata[_TREE]), tensors)
+
+
+_DTYPES = {
+    "F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32,
+    "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_,
+}  # fmt: skip
+
+
+def _header(raw: bytes) -> dict[str, Any]:
+    n = int.from_bytes(raw[:8], "little")
+    return json.loads(raw[8 : 8 + n])
+
+
+def _has_bf16(raw: bytes) -> bool:
+    return any(isinstance(v, dict) and v.get("dtype") == "BF16" for v in _header(raw).values())
+
+
+def _load_bf16(raw: bytes) -> dict[str, np.ndarray]:
+    """A file with bfloat16 tensors (common for PyTorch checkpoints; NumPy has no bfloat16):
+    each becomes float32, exactly, since bfloat16 is the top half of a float32."""
+    header = _header(raw)
+    body = 8 + int.from_bytes(raw[:8], "little")
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = info["data_offsets"]
+        chunk = raw[body + start : body + end]
+        if info["dtype"] == "BF16":
+            bits = np.frombuffer(chunk, dtype="<u2").astype(np.uint32) << 16
+            array = bits.view(np.float32)
+        elif info["dtype"] in _DTYPES:
+            array = np.frombuffer(chunk, dtype=np.dtype(_DTYPES[info["dtype"]]).newbyteorder("<"))
+        else:
+            raise ValueError(f"tensor {name!r} has dtype {info['dtype']}: steepest cannot read it")
+        out[name] = array.reshape(info["shape"]).copy()
+    return out
 
 
 def _metadata(raw: bytes) -> dict[str, str]:

@@ -162,6 +162,18 @@ class Tensor(InPlaceMethods):
         """The data as a NumPy array (copied from the GPU if needed)."""
         return np.asarray(backend.to_device(self.data, "cpu"))
 
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        """DLPack export (``np.from_dlpack(t)``, ``torch.from_dlpack(t)``): no copy, except a
+        contiguous one for negative strides (see steepest/dlpack.py)."""
+        if self.requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        from .dlpack import exportable
+
+        return exportable(self.data).__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return self.data.__dlpack_device__()
+
     def item(self) -> float | int | bool:
         if self.data.size != 1:
             raise ValueError(f"item(): tensor of shape {self.shape} has {self.data.size} elements")

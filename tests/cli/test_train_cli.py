@@ -157,10 +157,12 @@ def test_text_models_train_on_token_ids(run_cli, tmp_path):
 
 
 def test_summary_prints_the_table(run_cli):
-    code, out, _ = run_cli("summary", "--model", "lenet5")
+    code, out, _ = run_cli("summary", "--model", "lenet5", "--model-arg", "batch_norm=false")
     assert code == 0
     assert "lenet5 for mnist: input [1, 28, 28], 10 classes" in out
     assert "Total params: 61,706" in out
+    code, out, _ = run_cli("summary", "--model", "lenet5")  # its recipe: with batch norm
+    assert code == 0 and "Total params: 61,728" in out and "BatchNorm2d" in out
     code, out, _ = run_cli("summary", "--model", "text_lstm", "--maxlen", "12",
                            "--model-arg", "hidden_size=8")
     assert code == 0 and "LSTMClassifier summary" in out and "[1, 2]" in out

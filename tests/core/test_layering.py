@@ -18,9 +18,9 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "steepest"
 LAYERS: list[set[str]] = [
     {"core"},  # tensor, autograd, backend, ops/, creation, random, gradcheck, allocator
     {"nn", "optim", "viz"},  # viz draws graphs of core tensors; it reads modules by duck typing
-    {"data"},
-    {"datasets", "models"},
-    {"train"},
+    {"data", "utils"},  # utils.data: PyTorch's names for the objects of data
+    {"datasets", "models", "onnx"},  # onnx traces a model's layers (nn) into an ONNX graph
+    {"train", "distributed"},  # distributed wraps optimizers and loaders; studies use its pool
     {"studies"},
     {"cli"},
 ]

@@ -71,6 +71,9 @@ def test_vae_run_writes_samples_reconstructions_and_the_latent_plot(run_cli, bar
     assert "test recon" in stdout
     code, stdout, _ = run_cli("generate", out, "--out", tmp_path / "grid.png", "--seed", "3")
     assert code == 0 and (tmp_path / "grid.png").is_file()
+    code, stdout, _ = run_cli("generate", out)  # by default into the run directory
+    assert code == 0 and stdout == f"wrote {out / 'generated-seed0.png'}\n"
+    assert (out / "generated-seed0.png").read_bytes()[:4] == b"\x89PNG"
     code, stdout, _ = run_cli("eval", out)
     assert code == 0 and "kl" in stdout
 
@@ -108,6 +111,10 @@ def test_dae_and_gan_runs(run_cli, bars, tmp_path):
     assert "d_loss" in stdout and "g_loss" in stdout
     header = (tmp_path / "gan/metrics.csv").read_text().splitlines()[0].split(",")
     assert {"d_loss", "g_loss", "d_real", "d_fake"} <= set(header)
+    from steepest.cli.report import loss_columns, read_metrics
+
+    assert loss_columns(read_metrics(tmp_path / "gan/metrics.csv")) == ["d_loss", "g_loss"]
+    assert (tmp_path / "gan/loss.png").is_file()
     assert (tmp_path / "gan/samples/epoch_001.png").is_file()
     code, _, err = run_cli("eval", tmp_path / "gan")
     assert code == 2 and "no test loss" in err

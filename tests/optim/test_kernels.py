@@ -14,10 +14,11 @@ from steepest.optim import kernels
 
 @pytest.fixture
 def fused_state():
-    """Restore the module's switches after a test flips them."""
-    saved = kernels._enabled, kernels._kernels, kernels._tried, kernels._status
+    """Put the switch back and forget any library a test built (public switches only)."""
+    previous = kernels.set_enabled(True)
     yield
-    kernels._enabled, kernels._kernels, kernels._tried, kernels._status = saved
+    kernels.set_enabled(previous)
+    kernels.reload()  # the next use loads the library of the restored CC and cache
 
 
 def fresh(monkeypatch, tmp_path, cc: str | None = None) -> None:
@@ -25,7 +26,7 @@ def fresh(monkeypatch, tmp_path, cc: str | None = None) -> None:
     monkeypatch.setenv("STEEPEST_CACHE", str(tmp_path))
     if cc is not None:
         monkeypatch.setenv("CC", cc)
-    kernels._kernels, kernels._tried, kernels._status = None, False, "fused loops: not built yet"
+    kernels.reload()
 
 
 def needs_compiler() -> None:
@@ -35,7 +36,7 @@ def needs_compiler() -> None:
 
 def train(opt_factory, dtype, fused: bool, steps: int = 25, big: bool = False):
     """Parameters after ``steps`` steps of a small MLP, with fused loops on or off."""
-    kernels.set_enabled(fused)
+    previous = kernels.set_enabled(fused)
     try:
         st.manual_seed(0)
         width = 400 if big else 24  # big: 160k weights, so the thread pool splits the buffer
@@ -51,7 +52,7 @@ def train(opt_factory, dtype, fused: bool, steps: int = 25, big: bool = False):
             opt.step()
         return [p.data.copy() for p in model.parameters()]
     finally:
-        kernels.set_enabled(True)
+        kernels.set_enabled(previous)
 
 
 OPTIMIZERS = {
@@ -176,3 +177,9 @@ def test_loops_only_for_float32_and_float64_numpy_arrays(fused_state):
 def test_set_enabled_takes_a_bool(fused_state):
     with pytest.raises(TypeError, match="set_enabled"):
         kernels.set_enabled(1)
+
+
+def test_set_enabled_returns_the_previous_setting(fused_state):
+    kernels.set_enabled(False)
+    assert kernels.set_enabled(True) is False
+    assert kernels.set_enabled(True) is True

@@ -73,3 +73,15 @@ def test_a_step_moves_the_parameters():
     (p[0] * p[0]).sum().backward()
     opt.step()
     assert np.all(p[0].data < 1.0)
+
+
+def test_the_docs_table_lists_every_registered_name_with_its_lr():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "optimizers.md").read_text()
+    table = doc.split("## By name: the registry", 1)[1].split("\n\n")[2]
+    rows = [line.split("|")[1:-1] for line in table.splitlines()[2:]]
+    listed = {cells[0].strip(): float(cells[2]) for cells in rows}
+    builtin = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
+               "nadam", "lion"]
+    assert listed == {n: optim.spec(n).default_lr for n in builtin}

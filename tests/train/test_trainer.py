@@ -16,8 +16,19 @@ class BatchLosses(Callback):
         self.losses.append(logs["loss"])
 
 
+def _assert_trained(before, after, losses):
+    """The run did something: every parameter moved and the loss fell (an optimizer that
+    does nothing would pass a comparison of a run with itself)."""
+    assert before.keys() == after.keys()
+    for k in before:
+        assert not np.array_equal(before[k], after[k]), f"{k} did not move"
+    k = max(1, len(losses) // 4)  # first and last quarter of the run
+    assert np.mean(losses[-k:]) < 0.8 * np.mean(losses[:k]), losses
+
+
 def test_plain_loop_and_fit_give_the_same_weights(setup):
     model, loss_fn, opt, train, _ = setup(dropout=0.2)
+    initial = weights(model)
     for _ in range(3):
         for xb, yb in train:
             opt.zero_grad()
@@ -30,12 +41,14 @@ def test_plain_loop_and_fit_give_the_same_weights(setup):
     history = st.train.fit(model, loss_fn, opt, train, epochs=3, progress=False)
     assert_same_weights(weights(model), by_hand)
     assert len(history.history["loss"]) == 3 and len(history.history["accuracy"]) == 3
+    _assert_trained(initial, by_hand, history.history["loss"])
 
 
 def test_same_seed_same_loss_sequence_bit_for_bit(setup):
     runs = []
     for _ in range(2):
         model, loss_fn, opt, train, val = setup(dropout=0.3, optimizer="adam", lr=0.01)
+        initial = weights(model)
         rec = BatchLosses()
         h = st.train.fit(model, loss_fn, opt, train, val, epochs=3, callbacks=[rec],
                          progress=False)
@@ -43,6 +56,7 @@ def test_same_seed_same_loss_sequence_bit_for_bit(setup):
     assert runs[0][0] == runs[1][0] and len(runs[0][0]) == 12
     assert runs[0][1] == runs[1][1]
     assert_same_weights(runs[0][2], runs[1][2])
+    _assert_trained(initial, runs[0][2], runs[0][0])
 
 
 def test_history_and_validation(setup, tmp_path):

@@ -1,4 +1,5 @@
-"""The ``steepest`` command line: train, eval, resume, summary, lr-find, datasets.
+"""The ``steepest`` command line: train, eval, resume, summary, lr-find, generate, study,
+datasets (``steepest --help`` lists them; a test checks this list against the parser).
 
 Every user mistake (a bad flag, an unknown name, an impossible value, a missing file) ends
 with one line on stderr and exit code 2, never a traceback.
@@ -18,7 +19,7 @@ from pathlib import Path
 from .errors import UsageError
 from .parser import build_parser, command_names, config_from
 
-__all__ = ["UsageError", "main"]
+__all__ = ["UsageError", "command_names", "main"]
 
 
 def _one_line(exc: BaseException) -> str:
@@ -51,6 +52,12 @@ def _dispatch(argv: list[str]) -> int:
     command = "steepest " + shlex.join(argv)
     if args.command is None:
         raise UsageError(f"choose a command: {', '.join(command_names())} (steepest --help)")
+    if getattr(args, "processes", None) is not None:
+        from .distribute import relaunch
+
+        code = relaunch(args.processes, argv)  # None: already one of the ranks
+        if code is not None:
+            return code
     if args.command == "train":
         from .train_cmd import train_command
 
@@ -64,6 +71,10 @@ def _dispatch(argv: list[str]) -> int:
         from .eval_cmd import eval_command
 
         return eval_command(Path(args.target), args.split, args.batch_size)
+    if args.command == "export":
+        from .export_cmd import export_command
+
+        return export_command(Path(args.target), args.out, args.opset)
     if args.command == "summary":
         from .info_cmds import summary_command
 
@@ -81,13 +92,20 @@ def _dispatch(argv: list[str]) -> int:
 
         cfg, _ = config_from(args)
         return lr_find_command(cfg, args.start_lr, args.end_lr, args.steps)
+    if args.command == "sweep":
+        from .sweep_cmd import sweep_command
+
+        return sweep_command(args, argv)
     if args.command == "study":
         from .study_cmd import study_command
 
-        return study_command(args, command)
-    from .info_cmds import datasets_command
+        return study_command(args, command, argv)
+    if args.command == "datasets":
+        from .info_cmds import datasets_command
 
-    return datasets_command(args.check, args.timeout)
+        return datasets_command(args.check, args.timeout)
+    # a subcommand in the parser without a branch above: say so, never run another command
+    raise UsageError(f"command {args.command!r} is in the parser but has no handler")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -98,10 +98,22 @@ class TrainConfig:
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None,
              overrides: dict[str, Any] | None = None) -> TrainConfig:
-        """Defaults, then the file at ``path`` (if any), then ``overrides`` (flags given)."""
+        """Defaults, then the model preset's recipe (``st.models.recipe``), then the file at
+        ``path`` (if any), then ``overrides`` (flags given)."""
         values = cls.read_file(path) if path is not None else {}
+        overrides = overrides or {}
+        model = overrides.get("model", values.get("model", cls.model))
         cfg = cls.from_dict(values, source=f"config file {path}")
-        for key, value in (overrides or {}).items():
+        preset = preset_recipe(model)
+        chosen = overrides.get("optimizer", values.get("optimizer", preset.get("optimizer")))
+        if chosen != preset.get("optimizer"):  # the recipe's lr belongs to its optimizer
+            preset = {k: v for k, v in preset.items() if k not in ("lr", "betas")}
+        for key, value in preset.items():
+            if key == "model_args":
+                cfg.model_args = {**value, **cfg.model_args}
+            elif key not in values and key not in overrides:
+                setattr(cfg, key, value)
+        for key, value in overrides.items():
             if key == "model_args":
                 cfg.model_args = {**cfg.model_args, **value}
             else:
@@ -210,6 +222,16 @@ class TrainConfig:
         Path(path).write_text("\n".join(lines) + "\n")
 
 
+def preset_recipe(model: Any) -> dict[str, Any]:
+    """The registry's recipe for preset ``model`` ({} for an unknown name: validate() says)."""
+    from .. import models
+
+    try:
+        return models.recipe(model) if isinstance(model, str) else {}
+    except ValueError:
+        return {}
+
+
 def _toml_value(value: Any) -> str:
     """One TOML value: strings, booleans, numbers and (nested) lists of them."""
     if isinstance(value, bool):
@@ -226,14 +248,19 @@ def _toml_value(value: Any) -> str:
 
 
 def parse_model_arg(text: str) -> tuple[str, Any]:
-    """``"hidden=[1024, 512]"`` -> ``("hidden", [1024, 512])``; the value is read as TOML,
-    and as a plain string if it is not valid TOML (``activation=gelu``)."""
+    """``"hidden=[1024, 512]"`` -> ``("hidden", [1024, 512])``; the value is read as TOML, and
+    a bare word that is not TOML as a string (``activation=gelu``); a value that starts like
+    a TOML list, table, string or number must parse."""
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key.isidentifier():
         raise UsageError(f"--model-arg expects KEY=VALUE, got {text!r}")
+    raw = raw.strip()
     try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError as exc:
+        if raw[:1] in "[{\"'+-.0123456789" or not raw:  # meant as TOML, not as a bare word
+            raise UsageError(f"--model-arg {key}: {raw!r} is not a valid TOML value ({exc})"
+                             ) from None
+        value = raw
     return key, value

@@ -103,17 +103,41 @@ def _load_synthetic(name: str) -> tuple[tuple, tuple]:
 
 
 def _load_npz(path: Path) -> tuple[tuple, tuple]:
+    if path.is_dir():
+        raise UsageError(f"dataset file {path} is a directory, not an .npz file")
     if not path.is_file():
         raise UsageError(f"dataset file {path} does not exist")
+    with path.open("rb") as f:
+        if f.read(4) != b"PK\x03\x04":  # an .npz is a zip archive; NumPy would talk of pickles
+            raise UsageError(f"dataset file {path} is not an .npz file (np.savez writes one with "
+                             "x_train, y_train, x_test, y_test)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in npz]
             if missing:
                 raise UsageError(f"dataset file {path} lacks arrays {', '.join(missing)} "
                                  "(want x_train, y_train, x_test, y_test)")
-            return (npz["x_train"], npz["y_train"]), (npz["x_test"], npz["y_test"])
-    except (OSError, ValueError) as exc:
+            arrays = {k: npz[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+    except (OSError, ValueError, EOFError) as exc:
         raise UsageError(f"dataset file {path} is not a readable .npz: {exc}") from None
+    for name in ("x_train", "x_test"):
+        _check_finite(arrays[name], f"dataset file {path}: {name}")
+    x_train, x_test = arrays["x_train"], arrays["x_test"]
+    if x_train.ndim < 2:
+        raise UsageError(f"dataset file {path}: x_train must hold one example per row (N, ...), "
+                         f"got shape {x_train.shape}")
+    if x_test.shape[1:] != x_train.shape[1:]:
+        raise UsageError(f"dataset file {path}: x_test examples have shape {x_test.shape[1:]}, "
+                         f"x_train examples {x_train.shape[1:]}; they must match")
+    return (x_train, arrays["y_train"]), (x_test, arrays["y_test"])
+
+
+def _check_finite(x: np.ndarray, what: str) -> None:
+    """Refuse NaN or infinity in float data, naming the first bad element."""
+    if x.dtype.kind in "fc" and not np.isfinite(x).all():
+        index = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
+        raise UsageError(f"{what} holds {x[index]} at index {list(index)}; replace or drop "
+                         "non-finite values before training")
 
 
 def _kind(x: np.ndarray, name: str) -> str:

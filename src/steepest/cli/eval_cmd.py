@@ -6,6 +6,7 @@ checkpoint and its epoch."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .build import build_loss, build_model, task_of
 from .config import TrainConfig
@@ -40,7 +41,9 @@ def _locate(target: Path) -> tuple[Path, TrainConfig]:
     raise UsageError(f"{target} records no training config and has no config.toml two levels up")
 
 
-def eval_command(target: Path, split: str, batch_size: int | None) -> int:
+def restore(target: Path, batch_size: int | None = None) -> tuple[Any, ...]:
+    """``(checkpoint, cfg, task, data, model, state)``: the trained model of a run directory or
+    checkpoint file, rebuilt from its recorded config with its weights loaded."""
     from .. import train
 
     checkpoint, cfg = _locate(target)
@@ -49,9 +52,6 @@ def eval_command(target: Path, split: str, batch_size: int | None) -> int:
         cfg.batch_size = batch_size
     cfg.validate()
     task = task_of(cfg)
-    if task == "gan":
-        raise UsageError(f"{target} is a GAN: it has no test loss; draw samples with "
-                         f"`steepest generate {target}`")
     data = prepare_for(cfg, task)
     model = build_model(cfg, data)
     try:
@@ -63,6 +63,16 @@ def eval_command(target: Path, split: str, batch_size: int | None) -> int:
         model.load_state_dict(weights)
     except ValueError as exc:
         raise UsageError(f"{checkpoint} does not fit model {cfg.model!r}: {exc}") from None
+    return checkpoint, cfg, task, data, model, state
+
+
+def eval_command(target: Path, split: str, batch_size: int | None) -> int:
+    from .. import train
+
+    checkpoint, cfg, task, data, model, state = restore(target, batch_size)
+    if task == "gan":
+        raise UsageError(f"{target} is a GAN: it has no test loss; draw samples with "
+                         f"`steepest generate {target}`")
     if split == "val" and data.x_val is None:
         raise UsageError(f"{checkpoint} was trained with --val-split 0: it has no validation "
                          "split")

@@ -38,6 +38,12 @@ def _model(cfg: Any, state: dict[str, Any], task: str) -> Any:
     return model
 
 
+def _run_dir(checkpoint: Path) -> Path:
+    """The run directory of a checkpoint (RUN/checkpoints/x.safetensors), else its folder."""
+    folder = checkpoint.parent
+    return folder.parent if folder.name == "checkpoints" else folder
+
+
 def generate_command(args: argparse.Namespace) -> int:
     from .. import models, train
     from ..random import Generator
@@ -75,7 +81,11 @@ def generate_command(args: argparse.Namespace) -> int:
     if side * side != samples.shape[1]:
         raise UsageError(f"{cfg.model!r} makes {samples.shape[1]} values per sample, not a "
                          "square image")
-    out = save_grid(samples, args.out or "samples.png", (side, side),
-                    title=f"{cfg.model}: 64 samples (seed {args.seed})")
+    from .._optional import available
+
+    if not available("matplotlib"):
+        raise UsageError("drawing samples needs matplotlib: pip install 'steepest[train]'")
+    out = save_grid(samples, args.out or _run_dir(checkpoint) / f"generated-seed{args.seed}.png",
+                    (side, side), title=f"{cfg.model}: 64 samples (seed {args.seed})")
     print(f"wrote {out}")
     return 0

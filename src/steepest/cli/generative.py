@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..train.callbacks import Callback
 from .config import TrainConfig
 from .data import Prepared, hold_out, prepare
 from .errors import UsageError
@@ -33,6 +34,8 @@ class TextPrepared(Prepared):
 
 def read_text(path: str | Path) -> str:
     path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"--text: {path} is a directory; give one UTF-8 text file")
     if not path.is_file():
         raise UsageError(f"--text: {path} does not exist")
     try:
@@ -111,6 +114,25 @@ def prepare_for(cfg: TrainConfig, task: str) -> Prepared:
     data.y_train, data.y_test, data.y_val = data.x_train, data.x_test, data.x_val
     data.train_transform = data.test_transform = None
     return data
+
+
+def stateful_loader(data: Prepared, batch_size: int) -> Any:
+    """The training loader of a stateful language model: the chunks as ``batch_size``
+    parallel streams of consecutive text, in order (``st.data.text.stream_order``)."""
+    from ..data import ArrayDataset, DataLoader
+    from ..data.text import stream_order
+
+    rows = min(batch_size, len(data.x_train))
+    order = stream_order(len(data.x_train), rows)
+    return DataLoader(ArrayDataset(data.x_train[order], data.y_train[order]), batch_size=rows,
+                      shuffle=False)
+
+
+class ResetState(Callback):
+    """Clears a stateful model's carried state at the start of each epoch."""
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self.trainer.model.reset_state()
 
 
 # ----- after the run: pictures and a text sample ------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Any
 
 # Exit codes of `steepest train` / `resume` beyond 0 (success) and 2 (bad input).
 EXIT_DIVERGED = 3  # the loss or a gradient became NaN/inf; the last good checkpoint is kept
+EXIT_WRITE_FAILED = 4  # a file of the run could not be written (disk full, size limit, ...)
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as a shell reports it)
 
 
@@ -35,6 +36,12 @@ class TestResult:
     def to_dict(self) -> dict[str, Any]:
         return {"checkpoint": self.checkpoint, "epoch": self.epoch, "examples": self.examples,
                 **self.values}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TestResult:
+        """The inverse of ``to_dict`` (run.json's ``test`` entry)."""
+        info = ("checkpoint", "epoch", "examples")
+        return cls(*(data[k] for k in info), {k: v for k, v in data.items() if k not in info})
 
     def line(self, metric: str) -> str:
         shown = [f"test {k} {v:.4f}" for k, v in self.values.items() if k == metric]
@@ -92,6 +99,16 @@ def divergence_line(trainer: Any, cfg: Any, run_dir: Path, last: Path) -> str:
     if cfg.clip_grad is None:
         tries.append("--clip-grad 1.0")
     return f"training diverged: {what}; {kept}; try {' or '.join(tries)}"
+
+
+def write_failure_line(exc: OSError, run_dir: Path, last: Path) -> str:
+    """A failed write in one line, and what is still on disk (every write is atomic)."""
+    what = exc.strerror or str(exc)
+    where = f" {exc.filename}" if exc.filename else f" in {run_dir}"
+    kept = (f"the previous checkpoint {run_dir / last} is intact (epoch {_epoch_of(run_dir / last)}"
+            f"); `steepest resume {run_dir}` continues from it" if (run_dir / last).is_file()
+            else "no checkpoint was written yet")
+    return f"could not save{where}: {what}; {kept}"
 
 
 def _epoch_of(path: Path) -> str:

@@ -1,4 +1,5 @@
-"""The argparse tree: ``steepest {train, eval, resume, summary, lr-find, datasets}``.
+"""The argparse tree: ``steepest {train, eval, resume, summary, lr-find, generate, study,
+datasets}``.
 
 Recipe flags default to ``argparse.SUPPRESS``, so the parsed namespace holds only the flags
 that were typed; they override the ``--config`` file, which overrides the defaults of
@@ -95,6 +96,12 @@ def _recipe_flags(p: argparse.ArgumentParser, training: bool = True) -> None:
                    help=f"cpu, or cuda: the GPU through CuPy (default {d.device})")
 
 
+def _processes_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--processes", type=int, default=None, metavar="N",
+                   help="data-parallel on N MPI ranks of this machine (mpiexec; needs "
+                   "steepest[mpi]); --batch-size stays the global batch")
+
+
 def build_parser() -> Parser:
     root = Parser(prog="steepest", description="Train and evaluate steepest models.",
                   epilog="Quick start: steepest train   (MNIST, about 98% test accuracy)")
@@ -106,6 +113,7 @@ def build_parser() -> Parser:
     p = sub.add_parser("train", help="train a model; writes a run directory",
                        description="Train a model. Defaults: the MNIST demo recipe.")
     _recipe_flags(p)
+    _processes_flag(p)
 
     p = sub.add_parser("eval", help="evaluate a run or a checkpoint on the test split")
     p.add_argument("target", metavar="RUN_OR_CHECKPOINT",
@@ -119,6 +127,15 @@ def build_parser() -> Parser:
     p.add_argument("--epochs", type=int, default=None,
                    help="train to this many epochs in all (default: the run's own)")
     p.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=None)
+    _processes_flag(p)
+
+    p = sub.add_parser("export", help="write a trained model as ONNX, for any ONNX runtime")
+    p.add_argument("target", metavar="RUN_OR_CHECKPOINT",
+                   help="a run directory (its best checkpoint) or a .safetensors file")
+    p.add_argument("--format", choices=("onnx",), default="onnx", help="only onnx for now")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="where to write it (default: model.onnx in the run directory)")
+    p.add_argument("--opset", type=int, default=17, help="ONNX opset version (default 17)")
 
     p = sub.add_parser("summary", help="a model's layers, output shapes and parameter counts")
     _recipe_flags(p, training=False)
@@ -143,7 +160,8 @@ def build_parser() -> Parser:
     p.add_argument("--top-k", type=int, default=None, help="sample among the k most likely")
     p.add_argument("--seed", type=int, default=0, help="random seed of the sampling")
     p.add_argument("--out", default=None, metavar="FILE.png",
-                   help="VAE/GAN: where to write a grid of 64 samples (default samples.png)")
+                   help="VAE/GAN: where to write a grid of 64 samples (default: "
+                   "generated-seedN.png in the run directory)")
 
     p = sub.add_parser("datasets", help="which datasets are cached, and where")
     p.add_argument("--check", action="store_true",
@@ -153,6 +171,9 @@ def build_parser() -> Parser:
     from .study_cmd import add_study_parser
 
     add_study_parser(sub)
+    from .sweep_cmd import add_sweep_parser
+
+    add_sweep_parser(sub)
     return root
 
 

@@ -89,6 +89,9 @@ def plot_run(run_dir: Path, metric: str, steps_per_epoch: int | None = None) -> 
     written = []
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
+    players = loss_columns(columns)
+    if players != ["loss"]:  # a GAN: its batch "loss" is the sum of two opposed losses
+        steps = []
     if steps:  # put the steps on the epoch axis: step s of n per epoch is at s / n
         per_epoch = steps_per_epoch or (max(steps) / max(epochs) if epochs else max(steps))
         x = [s / per_epoch for s in steps]
@@ -96,12 +99,13 @@ def plot_run(run_dir: Path, metric: str, steps_per_epoch: int | None = None) -> 
         ax.plot(x, _smooth(step_loss), color="tab:blue", linewidth=1.2,
                 label="train loss (batches, smoothed)")
     # an epoch's mean training loss belongs to the middle of that epoch
-    _curve(ax, [e - 0.5 for e in epochs], columns.get("loss", []), color="tab:blue", marker="o",
-           linestyle="none", label="train loss (epoch mean)")
+    for name, color in zip(players, ("tab:blue", "tab:green"), strict=False):
+        _curve(ax, [e - 0.5 for e in epochs], columns.get(name, []), color=color, marker="o",
+               linestyle="none" if name == "loss" else "-", label=f"train {name} (epoch mean)")
     _curve(ax, epochs, columns.get("val_loss", []), color="tab:orange", marker="o",
            label="validation loss")
     ax.set(xlabel="epoch", ylabel="loss", title=f"{run_dir.name}: loss")
-    if any(v is not None and v > 0 for v in columns.get("loss", [])):
+    if all(v is None or v > 0 for name in players for v in columns.get(name, [])):
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
     ax.legend()
@@ -123,6 +127,14 @@ def plot_run(run_dir: Path, metric: str, steps_per_epoch: int | None = None) -> 
         plt.close(fig)
         written.append(run_dir / f"{metric}.png")
     return written
+
+
+def loss_columns(columns: dict[str, Any]) -> list[str]:
+    """The training losses loss.png shows: a GAN's two players apart (their sum says
+    nothing), else the loss."""
+    if "d_loss" in columns and "g_loss" in columns:
+        return ["d_loss", "g_loss"]
+    return ["loss"]
 
 
 def _fmt(value: Any) -> str:

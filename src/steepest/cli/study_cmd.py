@@ -27,11 +27,14 @@ def add_study_parser(sub: argparse._SubParsersAction) -> None:
                    help="output directory (default studies-LEVEL); holds the run cache")
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes (default: min(2, cores); 0 runs in this process)")
+    p.add_argument("--mpi", action="store_true",
+                   help="run the configurations on MPI ranks (mpi4py.futures); without a "
+                   "launcher, starts --workers + 1 ranks on this machine")
     p.add_argument("--data", choices=("mnist", "synthetic"), default="mnist",
                    help="mnist (cached copy), or synthetic fake digits that need no download")
 
 
-def study_command(args: argparse.Namespace, command: str) -> int:
+def study_command(args: argparse.Namespace, command: str, argv: list[str] | None = None) -> int:
     from ..studies import STUDIES, Context, run_studies
 
     names = list(STUDIES) if args.names == ["all"] else args.names
@@ -47,8 +50,19 @@ def study_command(args: argparse.Namespace, command: str) -> int:
     workers = args.workers if args.workers is not None else min(2, os.cpu_count() or 1)
     if workers < 0:
         raise UsageError(f"study: --workers must be >= 0, got {workers}")
+    if args.mpi:
+        from ..distributed import _comm, pool
+        from .distribute import run_ranks
+
+        if not _comm.launched_by_mpi():  # start the pool: this command on workers + 1 ranks
+            return run_ranks(max(1, workers) + 1, ["-m", "steepest", *(argv or [])],
+                              runner="mpi4py.futures", threads=1)
+        if _comm.rank() != 0:  # every rank runs this command: a plain -m mpi4py launch
+            raise UsageError("--mpi: launch with `mpiexec -n N python -m mpi4py.futures -m "
+                             "steepest ...` (rank 0 runs the command, the others the tasks)")
+        workers = pool.pool_size()
     out = Path(args.out or f"studies-{level}")
     ctx = Context(level=level, data=args.data, seeds=seeds, out=out)
-    path = run_studies(names, ctx, workers=workers, command=command)
+    path = run_studies(names, ctx, workers=workers, command=command, mpi=args.mpi)
     print(f"report: {path}")
     return 0

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .. import distributed
 from ..atomic import atomic_write_bytes
 from .build import (
     build_loss,
@@ -29,16 +30,19 @@ from .build import (
 )
 from .config import TrainConfig
 from .data import loaders, val_loader
+from .distribute import distribute
 from .errors import UsageError
-from .generative import prepare_for, write_pictures
+from .generative import ResetState, prepare_for, stateful_loader, write_pictures
 from .outcome import (
     EXIT_DIVERGED,
     EXIT_INTERRUPTED,
+    EXIT_WRITE_FAILED,
     TestResult,
     divergence_line,
     divergence_warnings_held,
     evaluate_test,
     show,
+    write_failure_line,
 )
 
 LAST = Path("checkpoints") / "last.safetensors"
@@ -77,6 +81,9 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
     model = build_model(cfg, data).to(device)  # before the optimizer, which keeps the arrays
     train_loader, test_loader = loaders(data, cfg.batch_size, cfg.seed)
     val = val_loader(data, cfg.batch_size)
+    stateful = getattr(model, "stateful", False)
+    if stateful:  # carried state: rows of consecutive batches continue each other, unshuffled
+        train_loader = stateful_loader(data, cfg.batch_size)
     if task == "gan":  # two players, two optimizers (and schedulers), no test loss
         optimizer = train.OptimizerPair(build_optimizer(cfg, model.G),
                                         build_optimizer(cfg, model.D))
@@ -102,6 +109,8 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
                               monitor=monitor,
                               every_n_steps=max(100, len(train_loader) // 4)),
     ]
+    if stateful:
+        callbacks.append(ResetState())
     if cfg.patience is not None:
         callbacks.append(train.EarlyStopping(patience=cfg.patience, restore_best_weights=True))
     if cfg.grad_stats:  # about 100 records per run: enough for the picture, cheap per step
@@ -118,12 +127,15 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
         trainer = train.GANTrainer(model, optimizer.g, optimizer.d, **common)
     else:
         trainer = train.Trainer(model, loss_fn, optimizer, **common)
-    return Session(cfg, run_dir, trainer, train_loader, test_loader, metric, task, data, val)
+    session = Session(cfg, run_dir, trainer, train_loader, test_loader, metric, task, data, val)
+    return distribute(session)  # under MPI: shards, gradient averaging, rank 0 writes
 
 
 def _run(session: Session, command: str, previous_seconds: float = 0.0) -> int:
     """Fit, evaluate the test split once, write the plots and summary.md; the exit code."""
     cfg, run_dir, trainer = session.cfg, session.run_dir, session.trainer
+    if not distributed.is_main():  # rank 0 alone prints, writes and evaluates the test split
+        return _run_quietly(session)
     log = _RunLog(run_dir / "run.json")
     log.start(command)
     start = time.perf_counter()
@@ -134,6 +146,9 @@ def _run(session: Session, command: str, previous_seconds: float = 0.0) -> int:
         log.stop(time.perf_counter() - start)
         print(f"\ninterrupted; continue with: steepest resume {run_dir}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:  # a full disk, a file-size limit: writes are atomic, nothing is torn
+        print(f"steepest: {write_failure_line(exc, run_dir, LAST)}", file=sys.stderr)
+        return EXIT_WRITE_FAILED
     seconds = time.perf_counter() - start
     log.stop(seconds)
     diverged = trainer.stop_reason == "nan"
@@ -160,11 +175,19 @@ def _run(session: Session, command: str, previous_seconds: float = 0.0) -> int:
     done = trainer.epoch
     print(f"{', '.join(val)}{'; ' if val else ''}{done} epoch{'s' * (done != 1)} in "
           f"{seconds:.1f} s")
-    print(f"run: {run_dir}   plots: {', '.join(str(p) for p in plots)}")
+    print(f"run: {run_dir}   plots: {', '.join(str(p) for p in plots) or 'none'}")
     for path in extra:
         if path.suffix == ".txt":
             print(f"generated text: {path}")
     return 0
+
+
+def _run_quietly(session: Session) -> int:
+    """A rank other than 0: train (in step with rank 0) and report only through the exit code."""
+    trainer = session.trainer
+    with divergence_warnings_held():
+        trainer.fit(session.train_loader, session.val_loader, epochs=session.cfg.epochs)
+    return EXIT_DIVERGED if trainer.stop_reason == "nan" else 0
 
 
 def report(session: Session, seconds: float, command: str,
@@ -231,12 +254,20 @@ class _RunLog:
 def train_command(cfg: TrainConfig, command: str) -> int:
     cfg.validate()
     run_dir = Path(cfg.out) if cfg.out else default_run_dir(cfg)
+    run_dir = Path(distributed.broadcast_text(str(run_dir)))  # ranks' clocks may differ by 1 s
     if (run_dir / LAST).exists():
         raise UsageError(f"{run_dir} already holds a run; continue it with `steepest resume "
                          f"{run_dir}` or pick another --out")
+    if run_dir.exists() and not run_dir.is_dir():
+        raise UsageError(f"--out {run_dir} is a file; give a directory for the run")
     session = build_session(cfg, run_dir)  # every input checked before anything is written
-    run_dir.mkdir(parents=True, exist_ok=True)
-    cfg.save(run_dir / "config.toml")
+    if distributed.is_main():  # the other ranks write nothing
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            cfg.save(run_dir / "config.toml")
+        except OSError as exc:  # read-only, no permission, a file in the path, disk full
+            raise UsageError(f"cannot write the run directory {run_dir}: "
+                             f"{exc.strerror or exc}") from None
     return _run(session, command)
 
 
@@ -249,13 +280,54 @@ def load_run_config(run_dir: Path) -> TrainConfig:
     return TrainConfig.load(path)
 
 
-def resume_command(run_dir: Path, epochs: int | None, quiet: bool | None, command: str) -> int:
-    from ..train import CheckpointError
+# Schedules planned over the run's length: ``resume --epochs N`` re-plans them over N epochs.
+REPLANNED = ("cosine", "onecycle", "step")
+_COUNTERS = ("last_epoch", "_step_count")  # where a schedule is; everything else is its plan
 
+
+def _replan(state: dict[str, Any], fresh: Any) -> None:
+    """Give the checkpoint's scheduler the plan of ``fresh`` (built for the new number of
+    epochs) and keep only its position, so from here on the lr is what a run planned for
+    that many epochs has at this step."""
+    old = state.get("scheduler")
+    if not hasattr(fresh, "lr_at") or not isinstance(old, dict):  # none, or a GAN's pair
+        return
+    plan = fresh.state_dict()
+    state["scheduler"] = {**plan, **{k: old[k] for k in _COUNTERS if k in old and k in plan}}
+
+
+def _load_for_resume(session: Session, path: Path, extended: bool) -> None:
+    """Load ``last.safetensors`` into the session's trainer; every failure is one line."""
+    from ..train import CheckpointError, load_checkpoint
+
+    trainer, cfg = session.trainer, session.cfg
+    try:
+        state = load_checkpoint(path)
+        if extended and cfg.scheduler in REPLANNED:
+            _replan(state, trainer.scheduler)
+        trainer.load_state_dict(state)
+    except CheckpointError as exc:
+        raise UsageError(str(exc)) from None
+    except (KeyError, TypeError) as exc:
+        raise UsageError(f"{path}: not a complete trainer checkpoint ({exc!r})") from None
+    except ValueError as exc:  # the model built from config.toml does not fit the weights
+        recorded = (state.get("config") or {}).get("model") if isinstance(state, dict) else None
+        was = f"; the checkpoint was trained as model {recorded!r}" if recorded else ""
+        raise UsageError(f"{path} does not fit the model of {session.run_dir / 'config.toml'} "
+                         f"({cfg.model!r}{was}): {exc}") from None
+    sched = trainer.scheduler
+    if extended and cfg.scheduler in REPLANNED and hasattr(sched, "lr_at"):
+        # the next batch already trains with the new plan's lr
+        lrs = sched.lr_at(sched.last_epoch)
+        for group, lr in zip(trainer.optimizer.param_groups, lrs, strict=True):
+            group["lr"] = lr
+
+
+def resume_command(run_dir: Path, epochs: int | None, quiet: bool | None, command: str) -> int:
+    """Continue a run from ``last.safetensors``. ``--epochs N`` beyond the run's own re-plans
+    a cosine, one-cycle or step schedule over N epochs (see docs/training.md)."""
     cfg = load_run_config(run_dir)
-    if epochs is not None and epochs > cfg.epochs and cfg.scheduler in ("cosine", "onecycle"):
-        raise UsageError(f"{run_dir} anneals its lr ({cfg.scheduler}) over {cfg.epochs} epochs; "
-                         f"it cannot be extended to {epochs}: start a new run instead")
+    extended = epochs is not None and epochs != cfg.epochs
     if epochs is not None:
         cfg.epochs = epochs
     if quiet is not None:
@@ -265,14 +337,17 @@ def resume_command(run_dir: Path, epochs: int | None, quiet: bool | None, comman
     if not (run_dir / LAST).is_file():
         raise UsageError(f"{run_dir} has no checkpoint to resume from ({LAST} is missing)")
     session = build_session(cfg, run_dir)
-    try:
-        session.trainer.load_checkpoint(run_dir / LAST)
-    except CheckpointError as exc:
-        raise UsageError(str(exc)) from None
+    _load_for_resume(session, run_dir / LAST, extended)
     done = session.trainer.epoch
     if done >= cfg.epochs and session.trainer.batch_in_epoch == 0:
         print(f"{run_dir} already finished {done} of {cfg.epochs} epochs; pass --epochs to train "
               "further")
+        if not (run_dir / "loss.png").is_file():  # e.g. Ctrl-C while they were drawn
+            log = _RunLog(run_dir / "run.json")
+            test = log.data.get("test")
+            report(session, log.seconds, command, TestResult.from_dict(test) if test else None)
+            print(f"drew the plots of {run_dir}")
         return 0
-    cfg.save(run_dir / "config.toml")
+    if distributed.is_main():
+        cfg.save(run_dir / "config.toml")
     return _run(session, command, previous_seconds=_RunLog(run_dir / "run.json").seconds)

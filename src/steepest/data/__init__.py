@@ -8,13 +8,27 @@
 from . import text, transforms
 from .dataset import ArrayDataset, Dataset, Subset, TensorDataset, random_split
 from .loader import DataLoader, default_collate
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 
 __all__ = [
     "ArrayDataset",
+    "BatchSampler",
     "DataLoader",
     "Dataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
     "Subset",
+    "SubsetRandomSampler",
     "TensorDataset",
+    "WeightedRandomSampler",
     "default_collate",
     "random_split",
     "text",

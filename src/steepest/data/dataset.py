@@ -13,6 +13,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from ..random import numpy_generator
+
 
 @runtime_checkable
 class Dataset(Protocol):
@@ -118,7 +120,11 @@ def random_split(
         counts = [int(x) for x in lengths]
     if sum(counts) != n or any(c < 0 for c in counts):
         raise ValueError(f"lengths {list(lengths)} do not split a dataset of length {n}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    # no seed: the global generator, so st.manual_seed fixes the split, as in PyTorch
+    if isinstance(seed, int | np.integer):
+        rng = np.random.default_rng(seed)
+    else:
+        rng = numpy_generator(seed)
     order = rng.permutation(n)
     bounds = np.cumsum([0, *counts])
     return [Subset(dataset, order[a:b]) for a, b in itertools.pairwise(bounds)]

@@ -127,6 +127,20 @@ def _flatten(sequences: Sequence[Sequence[int] | np.ndarray]) -> tuple[np.ndarra
     return flat, lengths
 
 
+def stream_order(n: int, batch_size: int) -> np.ndarray:
+    """Indices that lay ``n`` consecutive chunks out as ``batch_size`` parallel streams, for
+    stateful truncated backpropagation through time: in batch ``t`` (``batch_size`` rows of
+    the reordered data, unshuffled) row ``i`` holds chunk ``i * (n // batch_size) + t``, the
+    continuation of row ``i`` of batch ``t - 1``. The last ``n % batch_size`` chunks are
+    left out.
+
+    >>> stream_order(7, 2).tolist()   # batches [0, 3], [1, 4], [2, 5]
+    [0, 3, 1, 4, 2, 5]
+    """
+    per = n // batch_size
+    return (np.arange(batch_size)[None, :] * per + np.arange(per)[:, None]).reshape(-1)
+
+
 def pad_sequences(
     sequences: Sequence[Sequence[int] | np.ndarray],
     maxlen: int | None = None,

@@ -31,7 +31,7 @@ from .gan import GAN
 from .lenet import LeNet5
 from .mlp import MLP
 from .mnist_cnn import MnistCNN
-from .registry import ModelSpec, accepts, for_data, get, names, register, spec
+from .registry import ModelSpec, accepts, for_data, get, names, recipe, register, spec
 from .resnet import ResNet
 from .sampling import generate, sample_next
 from .text import FastText, LSTMClassifier, TextCNN
@@ -42,5 +42,6 @@ __all__ = [
     "GAN", "MLP", "VAE", "Autoencoder", "CharModel", "CharRNN", "CharTransformer",
     "DenoisingAutoencoder", "FastText", "LSTMClassifier", "LeNet5", "MnistCNN", "ModelSpec",
     "MultiHeadAttention", "ResNet", "TextCNN", "TransformerBlock", "VAEOutput", "accepts",
-    "causal_mask", "for_data", "generate", "get", "names", "register", "sample_next", "spec",
+    "causal_mask", "for_data", "generate", "get", "names", "recipe", "register", "sample_next",
+    "spec",
 ]  # fmt: skip

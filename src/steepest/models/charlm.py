@@ -79,6 +79,13 @@ class CharRNN(CharModel):
     ``0..t``; trained with cross-entropy against the next character, backpropagating through
     time over each chunk. Parameters: ``V E + cell(E, H, layers) + (H + 1) V``.
 
+    ``stateful=True`` (truncated backpropagation through time across chunks, as char-rnn
+    does): in training mode each call starts from the state the previous call ended with,
+    detached, so the gradient stops at the chunk boundary while the state carries on. Row
+    ``i`` of a batch must then continue row ``i`` of the previous batch (see
+    ``st.data.text.stream_order``); ``reset_state()`` starts over (at each epoch), and a batch
+    of another size starts from zero. In eval mode every call starts from zero.
+
     >>> lm = st.models.CharRNN(vocab_size=40, hidden_size=64)
     >>> lm(st.tensor(np.zeros((2, 16), np.int64))).shape
     (2, 16, 40)
@@ -87,7 +94,7 @@ class CharRNN(CharModel):
     def __init__(
         self, vocab_size: int = 96, embed_dim: int = 32, hidden_size: int = 256,
         num_layers: int = 1, cell: str = "lstm", dropout: float = 0.0, dtype: Any = None,
-        generator: Generator | None = None,
+        generator: Generator | None = None, stateful: bool = False,
     ) -> None:
         super().__init__()
         where = "CharRNN"
@@ -103,13 +110,31 @@ class CharRNN(CharModel):
                                 dropout=p, **kw)
         self.dropout = nn.Dropout(p, generator=generator)
         self.head = nn.Linear(hidden_size, vocab_size, **kw)
+        if not isinstance(stateful, bool):
+            raise TypeError(f"{where}: stateful must be True or False, got {stateful!r}")
+        self.stateful = stateful
+        self._carry: Any = None
+
+    def reset_state(self) -> None:
+        """Forget the carried state: the next training call starts from zero."""
+        self._carry = None
 
     def _run(self, ids: Tensor, state: Any) -> tuple[Tensor, Any]:
         out, state = self.rnn(self.embedding(ids), state)
         return self.head(self.dropout(out)), state
 
     def forward(self, ids: Any) -> Tensor:
-        return self._run(check_ids(ids, self.vocab_size, "CharRNN"), None)[0]
+        ids = check_ids(ids, self.vocab_size, "CharRNN")
+        if not (self.stateful and self.training):
+            return self._run(ids, None)[0]
+        carry = self._carry
+        if carry is not None and _rows(carry) != ids.shape[0]:
+            carry = None  # another batch size: these rows continue nothing
+        logits, state = self._run(ids, carry)
+        # detached: backpropagation stops at the chunk boundary, the state goes on
+        self._carry = tuple(s.detach() for s in state) if isinstance(state, tuple) \
+            else state.detach()
+        return logits
 
     def next_logits(self, ids: Tensor, state: Any = None) -> tuple[Tensor, Any]:
         # the state holds everything read so far: feed only what is new
@@ -118,4 +143,11 @@ class CharRNN(CharModel):
         return logits[:, -1], state
 
     def extra_repr(self) -> str:
-        return f"vocab_size={self.vocab_size}, cell={self.cell!r}"
+        return f"vocab_size={self.vocab_size}, cell={self.cell!r}" + (
+            ", stateful=True" if self.stateful else "")
+
+
+def _rows(state: Any) -> int:
+    """The batch size of a recurrent state ``h`` or ``(h, c)`` (layers, N, H)."""
+    h = state[0] if isinstance(state, tuple) else state
+    return int(h.shape[1])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..nn import Module
@@ -43,6 +43,8 @@ class ModelSpec:
     task: str
     data_kwargs: DataKwargs
     default_input: tuple[int, ...]
+    # training settings that make `steepest train --model NAME` learn (TrainConfig keys)
+    recipe: dict[str, Any] = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
@@ -53,7 +55,7 @@ _TASKS = ("classify", "reconstruct", "vae", "gan", "language_model")
 def register(
     name: str, build: Callable[..., Module], description: str, inputs: str = "features",
     task: str = "classify", data_kwargs: DataKwargs | None = None,
-    default_input: tuple[int, ...] = (1, 28, 28),
+    default_input: tuple[int, ...] = (1, 28, 28), recipe: dict[str, Any] | None = None,
 ) -> ModelSpec:
     """Add a model to the registry (its builder takes keyword arguments, returns a Module).
 
@@ -67,9 +69,19 @@ def register(
         raise ValueError(f"register: inputs must be one of {_INPUTS} and task one of {_TASKS}, "
                          f"got {inputs!r}, {task!r}")
     spec = ModelSpec(name, build, description, inputs, task,
-                     data_kwargs or _features_kwargs, tuple(default_input))
+                     data_kwargs or _features_kwargs, tuple(default_input), dict(recipe or {}))
     _REGISTRY[name] = spec
     return spec
+
+
+def recipe(name: str) -> dict[str, Any]:
+    """The default training recipe of preset ``name`` (TrainConfig keys; a copy).
+
+    >>> st.models.recipe("lenet5")["scheduler"]
+    'onecycle'
+    """
+    entry = spec(name)
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in entry.recipe.items()}
 
 
 def names() -> list[str]:
@@ -192,8 +204,20 @@ def _resnet20(**kwargs: object) -> ResNet:
 
 
 register("mlp", MLP, "fully connected network (Flatten, Linear+act per hidden width, Linear)")
+# The recipes and the runs they come from (docs/recipes/README.md has the commands):
+# lenet5: the demo recipe, MNIST 99.30% in 4 epochs (docs/recipes/mnist_lenet5_bn.toml);
+# charlstm/transformer: docs/generative.md's runs on LICENSE.txt (batch 16: the issue-14
+# report had batch 128 learn nothing from a 25 kB text in 30 epochs); fasttext: the IMDB recipe.
+_LENET5 = {"optimizer": "adam", "lr": 0.02, "scheduler": "onecycle", "batch_size": 128,
+           "epochs": 4, "model_args": {"batch_norm": True}}
+_CHARLSTM = {"optimizer": "adam", "lr": 3e-3, "batch_size": 16, "epochs": 30, "clip_grad": 1.0,
+             "seq_len": 100, "scheduler": "cosine", "model_args": {"stateful": True}}
+_TRANSFORMER = {"optimizer": "adam", "lr": 1e-3, "batch_size": 16, "epochs": 30,
+                "clip_grad": 1.0, "seq_len": 128, "scheduler": "cosine"}
+_FASTTEXT = {"optimizer": "adam", "lr": 1e-3, "batch_size": 32, "epochs": 5, "scheduler": "none"}
+
 register("lenet5", LeNet5, "LeNet-5: two 5x5 convolutions with pooling, then 120-84-classes",
-         "image", data_kwargs=_image_kwargs("lenet5", sized=True))
+         "image", data_kwargs=_image_kwargs("lenet5", sized=True), recipe=_LENET5)
 register("mnist_cnn", MnistCNN, "conv32-conv64-maxpool-dropout-fc128-dropout-fc (Keras example)",
          "image", data_kwargs=_image_kwargs("mnist_cnn", sized=True))
 register("resnet", ResNet, "ResNet for 32x32 images, 1 block per stage (ResNet-8)", "image",
@@ -201,7 +225,8 @@ register("resnet", ResNet, "ResNet for 32x32 images, 1 block per stage (ResNet-8
 register("resnet20", _resnet20, "ResNet-20 (3 blocks per stage, He et al. 2016)", "image",
          data_kwargs=_image_kwargs("resnet20", sized=False), default_input=(3, 32, 32))
 register("fasttext", FastText, "fastText: mean of hashed n-gram embeddings, then linear",
-         "tokens", data_kwargs=_tokens_kwargs("fasttext", None), default_input=(200,))
+         "tokens", data_kwargs=_tokens_kwargs("fasttext", None), default_input=(200,),
+         recipe=_FASTTEXT)
 register("text_cnn", TextCNN, "1-D CNN over word embeddings, max over time (Kim 2014)", "tokens",
          data_kwargs=_tokens_kwargs("text_cnn", "vocab_size"), default_input=(200,))
 register("text_lstm", LSTMClassifier, "LSTM over word embeddings, last hidden state, linear",
@@ -217,7 +242,7 @@ register("gan", GAN, "MLP generator and discriminator trained against each other
          task="gan", data_kwargs=_reconstruct_kwargs)
 register("charlstm", CharRNN, "character language model: embedding, LSTM (or GRU), linear",
          "tokens", task="language_model", data_kwargs=_lm_kwargs("charlstm", None),
-         default_input=(128,))
+         default_input=(128,), recipe=_CHARLSTM)
 register("transformer", CharTransformer, "small causal transformer over characters (GPT-style)",
          "tokens", task="language_model", data_kwargs=_lm_kwargs("transformer", "max_len"),
-         default_input=(128,))
+         default_input=(128,), recipe=_TRANSFORMER)

@@ -112,7 +112,7 @@ class TextCNN(nn.Module):
     def __init__(
         self, vocab_size: int = 10000, embed_dim: int = 64, num_classes: int = 2,
         kernel_sizes: Sequence[int] = (3, 4, 5), filters: int = 64, dropout: float = 0.5,
-        dtype: Any = None, generator: Generator | None = None,
+        dtype: Any = None, generator: Generator | None = None, padding_idx: int | None = 0,
     ) -> None:
         super().__init__()
         where = "TextCNN"
@@ -121,7 +121,9 @@ class TextCNN(nn.Module):
         self.kernel_sizes = int_tuple(kernel_sizes, "kernel_sizes", where)
         self.filters = positive_int(filters, "filters", where)
         num_classes = positive_int(num_classes, "num_classes", where)
-        self.embedding = nn.Embedding(vocab_size, embed_dim, dtype=dtype, generator=generator)
+        # the padding id (0, as pad_sequences and imdb write it) embeds to zeros, never trained
+        self.embedding = nn.Embedding(vocab_size, embed_dim, dtype=dtype, generator=generator,
+                                      padding_idx=padding_idx)
         self.convs = nn.ModuleList(
             nn.Conv2d(1, filters, (k, embed_dim), dtype=dtype, generator=generator)
             for k in self.kernel_sizes
@@ -162,6 +164,7 @@ class LSTMClassifier(nn.Module):
         self, vocab_size: int = 10000, embed_dim: int = 64, hidden_size: int = 64,
         num_classes: int = 2, num_layers: int = 1, dropout: float = 0.0, dtype: Any = None,
         generator: Generator | None = None, bidirectional: bool = False,
+        padding_idx: int | None = 0,
     ) -> None:
         super().__init__()
         where = "LSTMClassifier"
@@ -169,7 +172,7 @@ class LSTMClassifier(nn.Module):
         num_layers = positive_int(num_layers, "num_layers", where)
         p = probability(dropout, "dropout", where)
         self.embedding = nn.Embedding(vocab_size, positive_int(embed_dim, "embed_dim", where),
-                                      dtype=dtype, generator=generator)
+                                      dtype=dtype, generator=generator, padding_idx=padding_idx)
         self.lstm = nn.LSTM(embed_dim, positive_int(hidden_size, "hidden_size", where),
                             num_layers, batch_first=True, dropout=p, dtype=dtype,
                             generator=generator, bidirectional=bidirectional)

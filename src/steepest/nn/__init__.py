@@ -27,9 +27,9 @@ from .activation import (
     Softplus,
     Tanh,
 )
-from .container import ModuleDict, ModuleList, Sequential
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv2d
-from .dropout import Dropout
+from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
 from .linear import Identity, Linear
 from .loss import (
@@ -46,7 +46,7 @@ from .loss import (
 from .module import IncompatibleKeys, Module
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
-from .pooling import AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d, MaxUnpool2d, Upsample
 from .recurrent import GRU, LSTM, RNN
 from .regularization import l1_penalty, l2_penalty
 from .residual import ResidualBlock
@@ -69,6 +69,7 @@ __all__ = [
     "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
+    "Dropout2d",
     "Embedding",
     "Flatten",
     "Hardsigmoid",
@@ -86,12 +87,15 @@ __all__ = [
     "LogSoftmax",
     "MSELoss",
     "MaxPool2d",
+    "MaxUnpool2d",
     "Mish",
     "Module",
     "ModuleDict",
     "ModuleList",
     "NLLLoss",
     "Parameter",
+    "ParameterDict",
+    "ParameterList",
     "ReLU",
     "ReLU6",
     "ResidualBlock",
@@ -103,6 +107,7 @@ __all__ = [
     "Softplus",
     "Summary",
     "Tanh",
+    "Upsample",
     "functional",
     "init",
     "l1_penalty",

@@ -8,9 +8,14 @@ from typing import Any
 from .. import ops
 from ..random import Generator
 from ..tensor import Tensor
+from . import functional as F
 from . import init
 from .module import Module
 from .parameter import empty_parameter
+
+# Conv2d's padding_mode -> the F.pad mode that makes it
+_PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
+                  "circular": "circular"}  # fmt: skip
 
 
 def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:
@@ -28,7 +33,8 @@ class Conv2d(Module):
     With ``groups`` g, input and output channels split into g independent convolutions.
     Input (N, C_in, H, W) or unbatched (C_in, H, W); weight (C_out, C_in / g, kh, kw); output
     (N, C_out, H', W') with ``H' = floor((H + 2 p - d (kh - 1) - 1) / s) + 1``. ``padding`` may
-    also be ``"same"`` (stride 1) or ``"valid"``. Calls ``steepest.ops.conv2d``.
+    also be ``"same"`` (stride 1) or ``"valid"``. ``padding_mode`` ('zeros', 'reflect',
+    'replicate', 'circular') pads through ``F.pad`` first. Calls ``steepest.ops.conv2d``.
 
     Defaults (PyTorch's): ``W ~ kaiming_uniform(a=sqrt(5))`` = U(+-1/sqrt(fan_in)) and
     ``b ~ U(+-1/sqrt(fan_in))``, ``fan_in = C_in / groups * kh * kw``; ``dtype`` defaults to
@@ -51,8 +57,14 @@ class Conv2d(Module):
         bias: bool = True,
         dtype: Any = None,
         generator: Generator | None = None,
+        padding_mode: str = "zeros",
     ) -> None:
         super().__init__()
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(
+                f"Conv2d: padding_mode must be one of {tuple(_PADDING_MODES)}, got {padding_mode!r}"
+            )
+        self.padding_mode = padding_mode
         if in_channels <= 0 or out_channels <= 0 or groups <= 0:
             raise ValueError(
                 f"Conv2d: channels and groups must be positive, got in_channels={in_channels}, "
@@ -88,15 +100,32 @@ class Conv2d(Module):
                 f"Conv2d: expected input (N, {self.in_channels}, H, W) or "
                 f"({self.in_channels}, H, W), got shape {x.shape}"
             )
+        padding = self.padding
+        if self.padding_mode != "zeros" and padding != "valid":
+            x = F.pad(x, self._pad_amounts(), mode=_PADDING_MODES[self.padding_mode])
+            padding = 0
         return ops.conv2d(
             x,
             self.weight,
             self.bias,
             stride=self.stride,
-            padding=self.padding,
+            padding=padding,
             dilation=self.dilation,
             groups=self.groups,
         )
+
+    def _pad_amounts(self) -> tuple[int, int, int, int]:
+        """F.pad's (left, right, top, bottom) for this conv's padding ('same': odd totals put
+        the extra element on the right/bottom, as PyTorch)."""
+        if self.padding == "same":
+            pairs = []
+            for k, d in zip(self.kernel_size, self.dilation, strict=True):
+                total = d * (k - 1)
+                pairs.append((total // 2, total - total // 2))
+            (top, bottom), (left, right) = pairs
+            return left, right, top, bottom
+        ph, pw = self.padding
+        return pw, pw, ph, ph
 
     def extra_repr(self) -> str:
         text = (
@@ -109,4 +138,6 @@ class Conv2d(Module):
             text += f", dilation={self.dilation}"
         if self.groups != 1:
             text += f", groups={self.groups}"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode!r}"
         return text + ("" if self.bias is not None else ", bias=False")

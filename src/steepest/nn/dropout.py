@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import ops
 from ..random import Generator
 from ..tensor import Tensor
+from . import functional as F
 from .module import Module
 
 
@@ -27,6 +28,26 @@ class Dropout(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return ops.dropout(x, self.p, training=self.training, generator=self.generator)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Dropout2d(Module):
+    """Zero whole channels with probability ``p`` while training, scaling the kept ones by
+    ``1 / (1 - p)``; the identity in evaluation mode (see ``F.dropout2d``).
+
+    >>> st.nn.Dropout2d(0.25)(st.ones(2, 8, 4, 4))  # each (sample, channel) plane all 0 or 4/3
+    """
+
+    def __init__(self, p: float = 0.5, generator: Generator | None = None) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout2d: p must be in [0, 1], got {p}")
+        self.p, self.generator = p, generator
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout2d(x, self.p, training=self.training, generator=self.generator)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

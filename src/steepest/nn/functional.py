@@ -23,7 +23,13 @@ import numpy as np
 from .. import backend, ops
 from ..backend import array_module
 from ..ops import loss as _loss
+from ..random import Generator, generator_or_default
 from ..tensor import Tensor
+from ._interpolate import interpolate as interpolate
+from ._pad import pad as pad
+from ._pool_options import avg_pool2d as avg_pool2d
+from ._pool_options import max_pool2d as max_pool2d
+from ._pool_options import max_unpool2d as max_unpool2d
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -32,7 +38,7 @@ _FROM_OPS = frozenset({
     "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
     "silu", "mish", "hardswish", "hardsigmoid", "hardtanh", "relu6", "selu", "celu", "erf",
     "batch_norm", "linear",
-    "dropout", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
+    "conv2d", "adaptive_avg_pool2d",
 })  # fmt: skip
 
 
@@ -74,6 +80,69 @@ def _pair(name: str, input: Any, target: Any, reduction: str) -> tuple[Tensor, T
             "(reshape one of them; broadcasting here is usually a bug)"
         )
     return x, y
+
+
+# ----- dropout and one-hot ---------------------------------------------------------------------
+def dropout(
+    input: Any,
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    generator: Generator | None = None,
+) -> Tensor:
+    """PyTorch's ``F.dropout(input, p, training)``; ``inplace`` is accepted and ignored (the
+    result is always a new tensor: in-place writes on graph tensors are not supported)."""
+    return ops.dropout(input, p, training=training, generator=generator)
+
+
+def dropout2d(
+    input: Any,
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    generator: Generator | None = None,
+) -> Tensor:
+    """Zero whole channels: each (sample, channel) plane of an (N, C, H, W) or (C, H, W) input
+    is dropped with probability ``p`` and the kept ones scaled by ``1 / (1 - p)`` (Tompson et
+    al., 2015). Identity when not ``training``; ``inplace`` as in ``dropout``."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout2d: p must be in [0, 1], got {p}")
+    x = _as_tensor(input)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: input must be (N, C, H, W) or (C, H, W), got {x.shape}")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    planes = x.shape[:-2] + (1, 1)
+    keep = generator_or_default(generator).np.random(planes, dtype=np.float32) >= p
+    xp = array_module(x.data)
+    mask = xp.asarray(keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p)))
+    return x * Tensor(mask)
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """Integer labels of any shape -> int64 one-hot vectors along a new last axis;
+    ``num_classes=-1`` takes ``max + 1``.
+
+    >>> F.one_hot(st.tensor([0, 2]), 3)
+    tensor([[1, 0, 0],
+            [0, 0, 1]])
+    """
+    t = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: needs an integer tensor, got {t.dtype}")
+    xp = array_module(t)
+    if num_classes == -1:
+        if t.size == 0:
+            raise ValueError("one_hot: cannot infer num_classes from an empty tensor")
+        num_classes = int(t.max()) + 1
+    if t.size and (int(t.min()) < 0 or int(t.max()) >= num_classes):
+        raise ValueError(
+            f"one_hot: labels must lie in [0, {num_classes}), got [{int(t.min())}, {int(t.max())}]"
+        )
+    out = (t[..., None] == xp.arange(num_classes)).astype(xp.int64)
+    return Tensor._from_op(out, False)
 
 
 # ----- linear ----------------------------------------------------------------------------------

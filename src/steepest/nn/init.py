@@ -95,6 +95,37 @@ def normal(
     return _fill(tensor, _rng(generator).normal(mean, std, tensor.shape))
 
 
+def trunc_normal(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator: Generator | None = None,
+) -> Tensor:
+    """Fill with draws from N(mean, std^2) conditioned on [a, b] (absolute bounds, as
+    PyTorch's ``trunc_normal_``): out-of-range draws are redrawn until none is left, which
+    samples the truncated distribution exactly (PyTorch uses the inverse CDF instead)."""
+    if std < 0:
+        raise ValueError(f"trunc_normal: std must be >= 0, got {std}")
+    if not a < b:
+        raise ValueError(f"trunc_normal: need a < b, got a={a}, b={b}")
+    if std == 0 and not a <= mean <= b:
+        raise ValueError(f"trunc_normal: std = 0 puts all values at {mean}, outside [{a}, {b}]")
+    if std > 0 and ((mean - b) / std > 6 or (a - mean) / std > 6):
+        raise ValueError(
+            f"trunc_normal: [a, b] = [{a}, {b}] lies more than 6 std from mean={mean} (std={std}); "
+            "almost every draw would be rejected"
+        )
+    rng = _rng(generator)
+    values = rng.normal(mean, std, tensor.shape)
+    bad = (values < a) | (values > b)
+    while bad.any():  # each round keeps a fixed share of the rest: a few rounds suffice
+        values[bad] = rng.normal(mean, std, int(bad.sum()))
+        bad = (values < a) | (values > b)
+    return _fill(tensor, values)
+
+
 def constant(tensor: Tensor, value: float) -> Tensor:
     """Fill with ``value``."""
     return _fill(tensor, np.full(tensor.shape, value, dtype=np.float64))
@@ -187,6 +218,7 @@ def orthogonal(tensor: Tensor, gain: float = 1.0, generator: Generator | None = 
 # PyTorch spells the in-place initializers with a trailing underscore; accept both spellings.
 uniform_ = uniform
 normal_ = normal
+trunc_normal_ = trunc_normal
 constant_ = constant
 zeros_ = zeros
 ones_ = ones

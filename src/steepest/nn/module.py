@@ -272,6 +272,7 @@ class Module:
                     value = value.data if isinstance(value, Tensor) else value
                     if not hasattr(value, "__cuda_array_interface__"):
                         value = np.asarray(value)
+                    # in place: see "Flat buffers" in docs/architecture.md
                     target.data[...] = backend.to_device(value, target.device)
         return IncompatibleKeys(missing, unexpected)
 
@@ -286,18 +287,16 @@ class Module:
         """Evaluation mode: ``train(False)``."""
         return self.train(False)
 
-    def zero_grad(self, set_to_none: bool = False) -> None:
-        """Zero every parameter's gradient.
-
-        In place by default (unlike PyTorch's ``set_to_none=True``): an optimizer may keep the
-        ``.grad`` buffers and its views into them stay valid.
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every parameter's gradient (``p.grad = None``, PyTorch 2's default), or with
+        ``set_to_none=False`` zero it in place, keeping the buffer an optimizer views.
         """
         for p in self.parameters():
             if p.grad is None:
                 continue
             if set_to_none:
                 p.grad = None
-            else:
+            else:  # in place: see "Flat buffers" in docs/architecture.md
                 p.grad.data[...] = 0
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
@@ -320,8 +319,9 @@ class Module:
         for t in tensors:
             data = t.data if device is None else backend.to_device(t.data, device)
             if dtype is not None and t.dtype.kind == "f":
-                data = data.astype(dtype)
-            t.data = data
+                data = data.astype(dtype, copy=False)
+            if data is not t.data:  # rebind only on a real move: see "Flat buffers" in docs
+                t.data = data
         return self
 
     # ----- printing -----------------------------------------------------------------------------

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from . import threads
+
 
 @dataclass(frozen=True)
 class ConvParams:
@@ -156,39 +158,65 @@ def window_view(xp: Any, planes: Any, g: Geometry, writeable: bool = False) -> A
 
 
 # ----- the three kernels -----------------------------------------------------------------------
-def im2col(xp: Any, planes: Any, g: Geometry) -> Any:
-    """Columns (groups, K, Ho Wo N) of padded planes (C, Hp, Wp, N), in the reused workspace."""
+# Each kernel cuts its work into blocks for threads.run when NumPy arrays are big enough:
+# forward and weight gradient by rows of the output (each block's im2col lands in its own
+# thread's workspace), the input gradient by input channels (each block's col2im writes to its
+# own planes, so no two threads add into one element).
+def _row_blocks(xp: Any, g: Geometry, elements: int) -> list[tuple[int, int]]:
+    pieces = threads.parts(elements, g.ho) if xp is np else 1
+    return threads.ranges(g.ho, pieces)
+
+
+def im2col(xp: Any, planes: Any, g: Geometry, rows: tuple[int, int] | None = None) -> Any:
+    """Columns (groups, K, Ho Wo N) of padded planes (C, Hp, Wp, N), in the reused workspace
+    (of the calling thread); ``rows`` = (h0, h1): only output rows h0 <= h < h1."""
     view = window_view(xp, planes, g)
+    h0, h1 = rows if rows is not None else (0, g.ho)
+    if rows is not None:
+        view = view[:, :, :, h0:h1]
     cols = workspace(xp, view.shape, planes.dtype)
     cols[...] = view  # the one copy: every window element, in the order the GEMM reads it
-    return cols.reshape(g.p.groups, g.c // g.p.groups * g.kh * g.kw, g.run * g.n)
+    return cols.reshape(g.p.groups, g.c // g.p.groups * g.kh * g.kw, (h1 - h0) * g.wo * g.n)
 
 
 def forward(xp: Any, planes: Any, weight: Any, bias: Any, g: Geometry) -> Any:
     """y = conv2d(x, weight) + bias, (N, C_out, Ho, Wo), batch-innermost in memory; x given
     as its padded planes (to_planes)."""
-    cols = im2col(xp, planes, g)
-    c_out = weight.shape[0]
-    w = weight.reshape(g.p.groups, c_out // g.p.groups, -1)
-    y = xp.matmul(w, cols).reshape(c_out, g.ho, g.wo, g.n)
-    if bias is not None:
-        y += bias.reshape(-1, 1, 1, 1)
+    c_out, groups = weight.shape[0], g.p.groups
+    w = weight.reshape(groups, c_out // groups, -1)
+    y = xp.empty((c_out, g.ho, g.wo, g.n), planes.dtype)
+    flat = y.reshape(groups, c_out // groups, g.run * g.n)
+    step = g.wo * g.n  # GEMM columns per output row
+
+    def block(h0: int, h1: int) -> None:
+        xp.matmul(w, im2col(xp, planes, g, (h0, h1)), out=flat[:, :, h0 * step : h1 * step])
+        if bias is not None:
+            y[:, h0:h1] += bias.reshape(-1, 1, 1, 1)
+
+    threads.run([lambda r=r: block(*r) for r in _row_blocks(xp, g, y.size)])
     return y.transpose(3, 0, 1, 2)
 
 
 def weight_grad(xp: Any, planes: Any, grad: Any, g: Geometry) -> Any:
     """dL/dweight (C_out, C_in/groups, kh, kw) = grad (C_out, Ho Wo N) @ cols^T, per group."""
-    cols = im2col(xp, planes, g)
     c_out = grad.shape[1]
     gc = grad_columns(xp, grad, g).reshape(g.p.groups, c_out // g.p.groups, g.run * g.n)
-    # A product with a huge inner dimension (Ho Wo N) and a small result: OpenBLAS's threads
-    # then synchronise once per block of it, and on a busy machine each wait can cost a
-    # scheduler slice. Putting the result's larger side first (as rows) avoids most of that
-    # (issue-6 layer, other jobs running: medians 16 vs 49 ms, worst 19 vs 640 ms).
-    if cols.shape[1] >= gc.shape[1]:
-        dw = xp.matmul(cols, gc.transpose(0, 2, 1)).transpose(0, 2, 1)
-    else:
-        dw = xp.matmul(gc, cols.transpose(0, 2, 1))
+    step = g.wo * g.n
+
+    def block(h0: int, h1: int) -> Any:
+        cols = im2col(xp, planes, g, (h0, h1))
+        gcb = gc[:, :, h0 * step : h1 * step]
+        # A product with a huge inner dimension (Ho Wo N) and a small result: OpenBLAS's
+        # threads then synchronise once per block of it, and on a busy machine each wait can
+        # cost a scheduler slice. Putting the result's larger side first (as rows) avoids most
+        # of that (issue-6 layer, other jobs running: medians 16 vs 49 ms, worst 19 vs 640 ms).
+        if cols.shape[1] >= gcb.shape[1]:
+            return xp.matmul(cols, gcb.transpose(0, 2, 1)).transpose(0, 2, 1)
+        return xp.matmul(gcb, cols.transpose(0, 2, 1))
+
+    # each block a partial sum over its rows' pixels (cols of a block never leave its thread)
+    partial = threads.run([lambda r=r: block(*r) for r in _row_blocks(xp, g, planes.size)])
+    dw = partial[0] if len(partial) == 1 else sum(partial[1:], partial[0].copy())
     return xp.ascontiguousarray(dw).reshape(c_out, g.c // g.p.groups, g.kh, g.kw)
 
 
@@ -197,17 +225,34 @@ def input_grad(xp: Any, grad: Any, weight: Any, g: Geometry) -> Any:
     groups, c_out = g.p.groups, weight.shape[0]
     w = weight.reshape(groups, c_out // groups, -1)
     gc = grad_columns(xp, grad, g).reshape(groups, c_out // groups, g.run * g.n)
-    cols = workspace(xp, (groups, w.shape[2], gc.shape[2]), grad.dtype)
-    w_t = xp.ascontiguousarray(w.transpose(0, 2, 1))
-    if w_t.shape[2] == 1:  # one output channel per group: an outer product, 4x faster so
-        xp.multiply(w_t, gc, out=cols)
-    else:
-        xp.matmul(w_t, gc, out=cols)
-    cols = cols.reshape(g.c, g.kh, g.kw, g.ho, g.wo, g.n)
+    w_t = xp.ascontiguousarray(w.transpose(0, 2, 1))  # (groups, K, C_out/groups)
     planes = xp.zeros((g.c, g.hp, g.wp, g.n), grad.dtype)
     windows = window_view(xp, planes, g, writeable=True)
-    for i in range(g.kh):  # overlapping windows: one add per kernel offset, each slab disjoint
-        for j in range(g.kw):
-            windows[:, i, j] += cols[:, i, j]
+    per_group, kk = g.c // groups, g.kh * g.kw
+
+    def block(c0: int, c1: int) -> None:
+        """Input channels c0 <= c < c1, all of one group."""
+        grp, lo, hi = c0 // per_group, (c0 % per_group) * kk, (c0 % per_group + c1 - c0) * kk
+        cols = workspace(xp, (hi - lo, gc.shape[2]), grad.dtype)
+        if w_t.shape[2] == 1:  # one output channel per group: an outer product, 4x faster so
+            xp.multiply(w_t[grp, lo:hi], gc[grp], out=cols)
+        else:
+            xp.matmul(w_t[grp, lo:hi], gc[grp], out=cols)
+        cols = cols.reshape(c1 - c0, g.kh, g.kw, g.ho, g.wo, g.n)
+        for i in range(g.kh):  # overlapping windows: one add per kernel offset, each slab disjoint
+            for j in range(g.kw):
+                windows[c0:c1, i, j] += cols[:, i, j]
+
+    pieces = threads.parts(planes.size, g.c) if xp is np else 1
+    # blocks never straddle a group: cut each group's channels, or whole groups when many
+    if groups >= pieces:
+        spans = [(lo * per_group, hi * per_group) for lo, hi in threads.ranges(groups, pieces)]
+        tasks = [lambda s=s: [block(c, c + per_group) for c in range(s[0], s[1], per_group)]
+                 for s in spans]  # fmt: skip
+    else:
+        spans = [(grp * per_group + lo, grp * per_group + hi) for grp in range(groups)
+                 for lo, hi in threads.ranges(per_group, max(1, pieces // groups))]  # fmt: skip
+        tasks = [lambda s=s: block(*s) for s in spans]
+    threads.run(tasks)
     top, _, left, _ = g.p.padding
     return planes[:, top : top + g.h, left : left + g.w].transpose(3, 0, 1, 2)

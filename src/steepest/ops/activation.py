@@ -7,6 +7,7 @@ from typing import Any
 
 from ..autograd import Function
 from ..backend import array_module
+from ..promotion import floating
 from ..tensor import Tensor
 from ._dims import normalize_dim, resolve
 from .elementwise import exp, where
@@ -25,6 +26,7 @@ class ReLU(Function):
 class Sigmoid(Function):
     def forward(self, a):
         # 1/(1+e^-x) overflows e^-x for x << 0; the tanh form never does
+        a = floating(a)  # sigmoid of ints is float32, as in PyTorch
         return 0.5 * (array_module(a).tanh(0.5 * a) + 1)
 
     def backward(self, out, g):
@@ -33,7 +35,7 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     def forward(self, a):
-        return array_module(a).tanh(a)
+        return array_module(a).tanh(floating(a))
 
     def backward(self, out, g):
         return g * (1.0 - out * out)
@@ -43,7 +45,7 @@ class Softplus(Function):
     """``log(1 + e^x)`` as logaddexp(0, x): large x neither overflows nor rounds to inf."""
 
     def forward(self, a):
-        return array_module(a).logaddexp(0, a)
+        return array_module(a).logaddexp(0, floating(a))
 
     def backward(self, out, g):
         return g * sigmoid(self.parents[0])

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..autograd import Function, OpError
 from ..backend import array_module
+from ..promotion import floating, promoted
 from ..tensor import Tensor
 
 
@@ -17,7 +18,8 @@ class Add(Function):
     saves_tensors = False
 
     def forward(self, a, b):
-        return a + b
+        r = a + b
+        return r if r.dtype is a.dtype is b.dtype else promoted(r, a, b)
 
     def backward(self, out, g):
         return g, g
@@ -27,7 +29,8 @@ class Sub(Function):
     saves_tensors = False
 
     def forward(self, a, b):
-        return a - b
+        r = a - b
+        return r if r.dtype is a.dtype is b.dtype else promoted(r, a, b)
 
     def backward(self, out, g):
         return g, -g
@@ -35,7 +38,8 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(self, a, b):
-        return a * b
+        r = a * b
+        return r if r.dtype is a.dtype is b.dtype else promoted(r, a, b)
 
     def backward(self, out, g):
         a, b = self.parents
@@ -44,6 +48,9 @@ class Mul(Function):
 
 class Div(Function):
     def forward(self, a, b):
+        if a.dtype is not b.dtype or a.dtype.kind != "f":  # int / int is float, as in PyTorch
+            a, b = floating(a), floating(b)
+            return promoted(a / b, a, b)
         return a / b
 
     def backward(self, out, g):
@@ -63,20 +70,36 @@ class Neg(Function):
 
 
 class Pow(Function):
+    """``a ** b``, with PyTorch's gradients at the corners: d/da is 0 where b == 0 (even at
+    a == 0, where b a^(b-1) would be 0 * inf); d/db is 0 where a == 0 and b >= 0, and
+    a^b log a elsewhere (NaN for a negative base, -inf for 0 ** negative)."""
+
     def forward(self, a, b):
-        return a**b
+        r = a**b
+        return r if r.dtype is a.dtype is b.dtype else promoted(r, a, b)
 
     def backward(self, out, g):
         a, b = self.parents
-        ga = g * b * a ** (b - 1) if a.requires_grad else None
-        # d(a^b)/db = a^b log a, defined for a > 0; log is taken of a safe stand-in elsewhere
-        gb = g * out * where(a > 0, a, 1.0).log() if b.requires_grad else None
+        ga = _pow_base_grad(a, b, g) if a.requires_grad else None
+        gb = None
+        if b.requires_grad:
+            flat = (a.data == 0) & (b.data >= 0)  # 0 ** b: no slope in b there
+            gb = g * out * where(flat, 1.0, a).log()  # log(1) = 0: no -inf * 0 = NaN
         return ga, gb
+
+
+def _pow_base_grad(a: Tensor, b: Tensor, g: Tensor) -> Tensor:
+    if b.data.ndim == 0 and not b.requires_grad:  # a constant exponent, as in x ** 2
+        return g * 0.0 if b.data == 0 else g * b * a ** (b - 1)
+    # at a == b == 0 the exponent 1 keeps a ** (b - 1) finite, so b * ... is exactly 0; only
+    # there: elsewhere b - 1 must stay, for the second derivative in b
+    corner = (a.data == 0) & (b.data == 0)
+    return g * b * a ** where(corner, 1.0, b - 1)
 
 
 class Exp(Function):
     def forward(self, a):
-        return array_module(a).exp(a)
+        return array_module(a).exp(floating(a))
 
     def backward(self, out, g):
         return g * out
@@ -84,7 +107,7 @@ class Exp(Function):
 
 class Log(Function):
     def forward(self, a):
-        return array_module(a).log(a)
+        return array_module(a).log(floating(a))
 
     def backward(self, out, g):
         return g / self.parents[0]
@@ -92,7 +115,7 @@ class Log(Function):
 
 class Sqrt(Function):
     def forward(self, a):
-        return array_module(a).sqrt(a)
+        return array_module(a).sqrt(floating(a))
 
     def backward(self, out, g):
         return g * 0.5 / out
@@ -120,7 +143,8 @@ class Maximum(Function):
     """Elementwise max; where a == b the gradient is split equally between a and b."""
 
     def forward(self, a, b):
-        return array_module(a, b).maximum(a, b)
+        r = array_module(a, b).maximum(a, b)
+        return r if r.dtype is a.dtype is b.dtype else promoted(r, a, b)
 
     def backward(self, out, g):
         a, b = self.parents
@@ -132,7 +156,8 @@ class Minimum(Function):
     """Elementwise min; where a == b the gradient is split equally between a and b."""
 
     def forward(self, a, b):
-        return array_module(a, b).minimum(a, b)
+        r = array_module(a, b).minimum(a, b)
+        return r if r.dtype is a.dtype is b.dtype else promoted(r, a, b)
 
     def backward(self, out, g):
         a, b = self.parents
@@ -162,7 +187,8 @@ class Where(Function):
 
     def forward(self, a, b, cond=None):
         self.cond = cond
-        return array_module(a, b).where(cond, a, b)
+        r = array_module(a, b).where(cond, a, b)
+        return r if r.dtype is a.dtype is b.dtype else promoted(r, a, b)
 
     def backward(self, out, g):
         zero = 0.0  # a Python float becomes a constant of g's dtype; a float32 NumPy scalar

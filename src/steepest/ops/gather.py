@@ -44,6 +44,8 @@ def _check_index(op: str, index: Any, shape: tuple[int, ...], axis: int) -> None
 
 
 class Gather(Function):
+    rule = "dx = zeros with g added at the gathered positions"
+
     def forward(self, a, index=None, axis=0):
         self.index, self.axis = index, axis
         if a.ndim == 0:
@@ -58,6 +60,8 @@ class Gather(Function):
 
 class ScatterAdd(Function):
     """``a`` plus ``src`` added at ``index`` along ``axis`` (``src`` has ``index``'s shape)."""
+
+    rule = "dx = g; dsrc = g read back at the scattered positions"
 
     def forward(self, a, src, index=None, axis=0):
         self.index, self.axis = index, axis

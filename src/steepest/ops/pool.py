@@ -29,6 +29,7 @@ import numpy as np
 from ..autograd import Function, is_grad_enabled
 from ..backend import array_module
 from ..tensor import Tensor
+from . import threads
 from ._im2col import ConvParams, Geometry, as_strided, batch_innermost, full_nchw
 from .conv import _check_window, _pair
 from .linalg import matmul
@@ -77,6 +78,20 @@ def _offsets(g: Geometry) -> list[tuple[int, int]]:
     return [(i, j) for i in range(g.kh) for j in range(g.kw)]
 
 
+def _part(a: Any, c: slice) -> Any:
+    """The channels ``c`` of a per-element factor (N, C, Ho, Wo); a scalar, or a factor
+    broadcast along the channels, as it is."""
+    return a if _is_number(a) or a.ndim < 3 or a.shape[-3] == 1 else a[..., c, :, :]
+
+
+def _by_channels(xp: Any, g: Geometry, work: Any) -> None:
+    """Call ``work(channels)`` over slices of the channel axis that together cover it, on
+    threads' pool when the arrays are large NumPy ones (channels are disjoint in every
+    layout here, so blocks never write to one element)."""
+    pieces = threads.parts(g.n * g.c * g.ho * g.wo, g.c) if xp is np else 1
+    threads.run([lambda r=r: work(slice(*r)) for r in threads.ranges(g.c, pieces)])
+
+
 class WindowGather(Function):
     """y = scale * sum_ij mask_ij * win_ij(x); the adjoint of WindowScatter."""
 
@@ -85,15 +100,23 @@ class WindowGather(Function):
         self.innermost = batch_innermost(x)
         xp = array_module(x)
         win = _windows(xp, _padded(xp, x, geometry, 0.0), geometry)
-        out = None
-        for i, j in _offsets(geometry):
-            term = win[i, j] if mask is None else mask[i, j] * win[i, j]
-            if out is None:
-                out = xp.array(term, order="K", copy=True)  # keep the input's memory order
-            else:
-                out += term
-        if not (_is_number(scale) and scale == 1.0):
-            out *= scale  # a Python float keeps the array's dtype
+        out = xp.empty_like(win[0, 0])  # keeps the input's memory order
+        scaled = not (_is_number(scale) and scale == 1.0)
+
+        def work(c: slice) -> None:
+            o = out[:, c]
+            for k, (i, j) in enumerate(_offsets(geometry)):
+                w_ij = win[i, j, :, c]
+                if k == 0:
+                    o[...] = w_ij if mask is None else mask[i, j, :, c] * w_ij
+                elif mask is None:
+                    o += w_ij
+                else:
+                    o += mask[i, j, :, c] * w_ij
+            if scaled:  # a Python float keeps the array's dtype
+                o *= _part(scale, c)
+
+        _by_channels(xp, geometry, work)
         return out
 
     def backward(self, out, grad):
@@ -112,22 +135,28 @@ class WindowScatter(Function):
         # elementwise ops between arrays of different layouts run several times slower
         innermost = batch_innermost(grad) if innermost is None else innermost
         scaled = full_nchw(xp, grad.shape, 0, grad.dtype, innermost)
-        xp.multiply(grad, scale, out=scaled)
         dx = full_nchw(xp, (g.n, g.c, g.hp, g.wp), 0, grad.dtype, innermost)
         win = _windows(xp, dx, g, writeable=True)
         overlapping = _overlapping(g)
-        for i, j in _offsets(g):
-            if mask is None:
-                term = scaled
-            elif overlapping:
-                term = mask[i, j] * scaled
-            else:  # disjoint windows: write straight into dx, no temporary
-                xp.multiply(mask[i, j], scaled, out=win[i, j])
-                continue
-            if overlapping:
-                win[i, j] += term
-            else:
-                win[i, j] = term
+
+        def work(c: slice) -> None:
+            sc = scaled[:, c]
+            xp.multiply(grad[:, c], _part(scale, c), out=sc)
+            for i, j in _offsets(g):
+                w_ij = win[i, j, :, c]
+                if mask is None:
+                    term = sc
+                elif overlapping:
+                    term = mask[i, j, :, c] * sc
+                else:  # disjoint windows: write straight into dx, no temporary
+                    xp.multiply(mask[i, j, :, c], sc, out=w_ij)
+                    continue
+                if overlapping:
+                    w_ij += term
+                else:
+                    w_ij[...] = term
+
+        _by_channels(xp, g, work)
         top, _, left, _ = g.p.padding
         return dx[:, :, top : top + g.h, left : left + g.w]
 
@@ -145,9 +174,15 @@ class MaxPool2d(Function):
         padded = _padded(xp, x, geometry, -np.inf)
         self.padded = padded if padded is not x and is_grad_enabled() else None  # for backward
         win = _windows(xp, padded, geometry)
-        out = xp.array(win[0, 0], order="K", copy=True)
-        for i, j in _offsets(geometry)[1:]:
-            xp.maximum(out, win[i, j], out=out)
+        out = xp.empty_like(win[0, 0])  # keeps the input's memory order
+
+        def work(c: slice) -> None:
+            o = out[:, c]
+            o[...] = win[0, 0, :, c]
+            for i, j in _offsets(geometry)[1:]:
+                xp.maximum(o, win[i, j, :, c], out=o)
+
+        _by_channels(xp, geometry, work)
         return out
 
     def backward(self, out, grad):
@@ -160,11 +195,18 @@ class MaxPool2d(Function):
         # NumPy's slow casting loops; uint8 views of the same bytes are 20% faster overall
         mask = _masks(xp, g, out.data).view(xp.uint8)
         count = xp.zeros_like(out.data, dtype=xp.uint8 if g.kh * g.kw < 256 else xp.int32)
-        for i, j in _offsets(g):
-            xp.equal(win[i, j], out.data, out=mask[i, j].view(bool))
-            count += mask[i, j]
-        xp.maximum(count, 1, out=count)  # an all-NaN window has no max: it gets no gradient
-        return window_scatter(grad, g, xp.divide(1.0, count, dtype=x.dtype), mask, self.innermost)
+        scale = xp.empty_like(out.data, dtype=x.dtype)
+
+        def work(c: slice) -> None:
+            cnt, y = count[:, c], out.data[:, c]
+            for i, j in _offsets(g):
+                xp.equal(win[i, j, :, c], y, out=mask[i, j, :, c].view(bool))
+                cnt += mask[i, j, :, c]
+            xp.maximum(cnt, 1, out=cnt)  # an all-NaN window has no max: it gets no gradient
+            xp.divide(1.0, cnt, out=scale[:, c])
+
+        _by_channels(xp, g, work)
+        return window_scatter(grad, g, scale, mask, self.innermost)
 
 
 def window_gather(x: Any, geometry: Geometry, scale: Any = 1.0, mask: Any = None) -> Tensor:

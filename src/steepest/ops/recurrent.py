@@ -16,6 +16,7 @@ from typing import Any
 from ..autograd import Function, is_grad_enabled
 from ..backend import array_module
 from ..tensor import Tensor
+from . import fused
 
 _SCALE = (0.5, 0.5, 1.0, 0.5)  # i, f, g, o: sigmoid(a) = 0.5 tanh(0.5 a) + 0.5, g is tanh(a)
 _OFFSET = (0.5, 0.5, 0.0, 0.5)
@@ -131,7 +132,19 @@ class LSTMSequence(Function):
         y[0], cs[0] = h0, c0
         rec = xp.empty((4, n, h), dtype=dtype)
         ig = xp.empty((n, h), dtype=dtype)
-        for t in range(t_len):
+        step = fused.get("lstm_step", acts, rec, y, cs, tanh_c)
+        if step is not None and acts.flags.c_contiguous:  # the same step as below, one pass
+            m, ptr = n * h, fused.pointer  # pointers by arithmetic: reading one costs ~1 us
+            size = m * acts.itemsize  # bytes of one (N, H) block
+            a0, r0, c0, tc0, y0 = ptr(acts), ptr(rec), ptr(cs), ptr(tanh_c), ptr(y)
+            for t in range(t_len):
+                xp.matmul(y[t], w_hh_t, out=rec)
+                o = t * size
+                step(a0 + o, t_len * m, r0, c0 + o, c0 + o + size, tc0 + o, y0 + o + size, m)
+            t_len_done = t_len
+        else:
+            t_len_done = 0
+        for t in range(t_len_done, t_len):
             a = steps[:, t]  # (4, N, H): [i, f, g, o], each block contiguous
             xp.matmul(y[t], w_hh_t, out=rec)
             a += rec
@@ -157,38 +170,16 @@ class LSTMSequence(Function):
         t_len, n = tanh_c.shape[:2]
         dtype = acts.dtype
         need = [p.requires_grad for p in self.parents]
-        # The factors of dc_t (gates i, f, g) and of dh_t (gate o) in da_t, for all steps.
-        coef = 1.0 - acts
-        coef *= acts  # sigmoid' = s (1 - s); tanh' = 1 - g^2 for the g gate:
-        xp.multiply(acts[2], acts[2], out=coef[2])
-        xp.subtract(1.0, coef[2], out=coef[2])
-        coef[0] *= acts[2]
-        coef[1] *= cs[:t_len].reshape(rows, h)
-        coef[2] *= acts[0]
-        coef[3] *= tanh_c.reshape(rows, h)
-        dc_dh = tanh_c * tanh_c  # dc_t/dh_t = o (1 - tanh^2 c_t)
-        xp.subtract(1.0, dc_dh, out=dc_dh)
-        dc_dh *= acts[3].reshape(t_len, n, h)
-        coef = coef.reshape(4, t_len, n, h)
-        forget = acts[1].reshape(t_len, n, h)
         w_hh = self.w_hh.reshape(4, h, h)
         d_acts = xp.empty((4, rows, h), dtype=dtype)
         d_steps = d_acts.reshape(4, t_len, n, h)
         dc = g_y[t_len + 1].astype(dtype, copy=True)
-        dh = xp.empty((n, h), dtype=dtype)
-        dh_rec = xp.zeros((n, h), dtype=dtype)
         rec = xp.empty((4, n, h), dtype=dtype)
-        tmp = xp.empty((n, h), dtype=dtype)
-        for t in range(t_len - 1, -1, -1):
-            xp.add(g_y[t + 1], dh_rec, out=dh)
-            xp.multiply(dh, dc_dh[t], out=tmp)
-            dc += tmp
-            xp.multiply(dc, coef[:3, t], out=d_steps[:3, t])
-            xp.multiply(dh, coef[3, t], out=d_steps[3, t])
-            dc *= forget[t]
-            if t or need[1]:
-                xp.matmul(d_steps[:, t], w_hh, out=rec)
-                rec.sum(axis=0, out=dh_rec)
+        step = fused.get("lstm_step_backward", rec, dc, acts, cs, tanh_c, d_acts)
+        if step is not None and type(g_y) is type(acts) and acts.flags.c_contiguous:
+            dh_rec = self._backward_compiled(step, g_y, dc, rec, d_acts, w_hh, need[1])
+        else:
+            dh_rec = self._backward_steps(g_y, dc, rec, d_steps, w_hh, need[1])
         d_t = d_acts.transpose(0, 2, 1)  # (4, H, T N): per gate, dA_k^T
         grads: list[Any] = [None] * len(self.parents)
         if need[0]:
@@ -206,6 +197,63 @@ class LSTMSequence(Function):
             grads[5] = grads[6] = xp.matmul(ones, d_acts).reshape(4 * h)
         return tuple(None if g is None else Tensor(g) for g in grads)
 
+
+    def _backward_compiled(self, step, g_y, dc, rec, d_acts, w_hh, need_dh0):
+        """The loop over time of backward, each step's elementwise part one compiled pass."""
+        acts, cs, tanh_c = self.acts, self.cs, self.tanh_c
+        xp = array_module(acts)
+        t_len, n, h = tanh_c.shape
+        m, gs, ptr = n * h, acts.shape[1] * h, fused.pointer
+        g_c = xp.ascontiguousarray(g_y, dtype=acts.dtype)
+        size = m * acts.itemsize  # bytes of one (N, H) block; pointers by arithmetic, as forward
+        a0, da0, gy0, rec0 = ptr(acts), ptr(d_acts), ptr(g_c), ptr(rec)
+        dc0, c0, tc0 = ptr(dc), ptr(cs), ptr(tanh_c)
+        d_steps = d_acts.reshape(4, t_len, n, h)
+        have_rec = False
+        for t in range(t_len - 1, -1, -1):
+            o = t * size
+            step(gy0 + o + size, rec0 if have_rec else None, dc0, a0 + o, c0 + o, tc0 + o,
+                 da0 + o, gs, m)  # fmt: skip
+            if t or need_dh0:
+                xp.matmul(d_steps[:, t], w_hh, out=rec)
+                have_rec = True
+        return rec.sum(axis=0) if have_rec else xp.zeros((n, h), dtype=acts.dtype)
+
+    def _backward_steps(self, g_y, dc, rec, d_steps, w_hh, need_dh0):
+        """The loop over time of backward in NumPy calls (CuPy, or no compiled loops)."""
+        acts, cs, tanh_c = self.acts, self.cs, self.tanh_c
+        xp = array_module(g_y, acts)
+        _, rows, h = acts.shape
+        t_len, n = tanh_c.shape[:2]
+        dtype = acts.dtype
+        # The factors of dc_t (gates i, f, g) and of dh_t (gate o) in da_t, for all steps.
+        coef = 1.0 - acts
+        coef *= acts  # sigmoid' = s (1 - s); tanh' = 1 - g^2 for the g gate:
+        xp.multiply(acts[2], acts[2], out=coef[2])
+        xp.subtract(1.0, coef[2], out=coef[2])
+        coef[0] *= acts[2]
+        coef[1] *= cs[:t_len].reshape(rows, h)
+        coef[2] *= acts[0]
+        coef[3] *= tanh_c.reshape(rows, h)
+        dc_dh = tanh_c * tanh_c  # dc_t/dh_t = o (1 - tanh^2 c_t)
+        xp.subtract(1.0, dc_dh, out=dc_dh)
+        dc_dh *= acts[3].reshape(t_len, n, h)
+        coef = coef.reshape(4, t_len, n, h)
+        forget = acts[1].reshape(t_len, n, h)
+        dh = xp.empty((n, h), dtype=dtype)
+        dh_rec = xp.zeros((n, h), dtype=dtype)
+        tmp = xp.empty((n, h), dtype=dtype)
+        for t in range(t_len - 1, -1, -1):
+            xp.add(g_y[t + 1], dh_rec, out=dh)
+            xp.multiply(dh, dc_dh[t], out=tmp)
+            dc += tmp
+            xp.multiply(dc, coef[:3, t], out=d_steps[:3, t])
+            xp.multiply(dh, coef[3, t], out=d_steps[3, t])
+            dc *= forget[t]
+            if t or need_dh0:
+                xp.matmul(d_steps[:, t], w_hh, out=rec)
+                rec.sum(axis=0, out=dh_rec)
+        return dh_rec
 
 def lstm_layer(
     x: Tensor,

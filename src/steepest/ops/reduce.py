@@ -71,6 +71,8 @@ class Prod(Function):
     exclusive products from the left times those from the right (exact with zeros).
     """
 
+    rule = "d prod(x)/dx_i = product of the other elements"
+
     def forward(self, a, axis=0, keepdims=False):
         self.axis = axis
         return a.prod(axis=axis, keepdims=keepdims)
@@ -99,6 +101,8 @@ class Prod(Function):
 class Norm2(Function):
     """Euclidean norm over ``axes``; the gradient at a zero vector is 0 (PyTorch's subgradient)."""
 
+    rule = "d ||x||/dx = x / ||x|| (0 at x = 0)"
+
     def forward(self, a, axes=(), keepdims=False):
         self.axes = axes
         return array_module(a).sqrt((a * a).sum(axis=axes, keepdims=keepdims))
@@ -112,6 +116,8 @@ class Norm2(Function):
 
 
 class Cumsum(Function):
+    rule = "dx_i = sum of g_j for j >= i (a cumsum from the end)"
+
     def forward(self, a, axis=0):
         self.axis = axis
         return array_module(a).cumsum(a, axis=axis) if a.ndim else a.copy()
@@ -157,10 +163,15 @@ def mean(
 ) -> Tensor:
     dim, keepdim = resolve("mean", dim, keepdim, axis, keepdims)
     a = _tensor(a)
+    if a.dtype.kind not in "fc":  # PyTorch raises rather than guess a float dtype
+        raise RuntimeError(
+            f"mean: could not infer output dtype; the input (shape {a.shape}) is {a.dtype}, "
+            "not floating point: use x.float().mean()"
+        )
     n = _count(a, dim, "mean")
     if n == 0:
         raise ValueError(f"mean over an empty selection of a tensor of shape {a.shape}")
-    return sum(a, dim, keepdim) * (1.0 / n)
+    return Sum.apply(a, axis=dim, keepdims=keepdim) * (1.0 / n)
 
 
 def _correction(op: str, unbiased: Any, correction: Any, ddof: Any) -> float:
@@ -191,7 +202,10 @@ def var(
     if isinstance(dim, bool):  # PyTorch's var(unbiased) overload
         dim, unbiased = None, dim
     dim, keepdim = resolve("var", dim, keepdim, axis, keepdims)
-    c = _correction("var", unbiased, correction, ddof)
+    return _variance(a, dim, _correction("var", unbiased, correction, ddof), keepdim)
+
+
+def _variance(a: Any, dim: Any, c: float, keepdim: bool, caller_depth: int = 3) -> Tensor:
     a = _tensor(a)
     n = _count(a, dim, "var")
     centered = a - mean(a, dim, keepdim=True) if n else a
@@ -201,7 +215,7 @@ def var(
             f"var/std: {n} element(s) with correction={c:g} leave no degrees of freedom; "
             f"the result is NaN (tensor of shape {a.shape}, dim={dim})",
             UserWarning,
-            stacklevel=2,
+            stacklevel=caller_depth,  # the user's line, not this file's
         )
         return total * math.nan
     return total * (1.0 / (n - c))
@@ -221,9 +235,9 @@ def std(
     """Standard deviation, ``sqrt(var(...))`` with the same arguments (default correction=1)."""
     if isinstance(dim, bool):
         dim, unbiased = None, dim
-    return var(
-        a, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims, ddof=ddof
-    ).sqrt()
+    dim, keepdim = resolve("std", dim, keepdim, axis, keepdims)
+    c = _correction("std", unbiased, correction, ddof)
+    return _variance(a, dim, c, keepdim).sqrt()
 
 
 def logsumexp(

@@ -27,6 +27,8 @@ class Reshape(Function):
 class Permute(Function):
     """Reorder the axes (NumPy's ``transpose(axes)``); the gradient applies the inverse order."""
 
+    rule = "dx = g with the axes permuted back"
+
     def forward(self, a, axes=()):
         self.axes = axes
         return a.transpose(axes)
@@ -37,6 +39,8 @@ class Permute(Function):
 
 
 class Flip(Function):
+    rule = "dx = g flipped back along the same dims"
+
     def forward(self, a, axes=()):
         self.axes = axes
         return array_module(a).flip(a, axes) if axes else a.copy()
@@ -46,6 +50,8 @@ class Flip(Function):
 
 
 class Roll(Function):
+    rule = "dx = g rolled back by the opposite shifts"
+
     def forward(self, a, shifts=(), axes=None):
         self.shifts, self.axes = shifts, axes
         return array_module(a).roll(a, shifts, axes)
@@ -56,6 +62,8 @@ class Roll(Function):
 
 class Clone(Function):
     """A copy with its own memory; the gradient passes through unchanged."""
+
+    rule = "d clone(x)/dx = 1: dx = g"
 
     def forward(self, a):
         return a.copy()
@@ -110,7 +118,10 @@ class GetItem(Function):
 
     def forward(self, a, index=None):
         self.index = index
-        return a[index]
+        r = a[index]
+        if isinstance(r, np.generic):  # x[0, 1]: a 0-d view, not a copy, so x[0, 1].add_(1)
+            return a[(*index, ...) if isinstance(index, tuple) else (index, ...)]  # changes x
+        return r
 
     def backward(self, out, g):
         if not is_grad_enabled():  # a plain backward: the engine scatters into one buffer
@@ -171,7 +182,10 @@ def _tensor(a: Any) -> Tensor:
 
 def reshape(a: Any, *shape: Any) -> Tensor:
     """``a`` with a new shape (``-1`` once: inferred); ``reshape(x, 2, 3)`` or ``(x, (2, 3))``."""
-    return Reshape.apply(a, shape=as_sizes("reshape", shape))
+    if len(shape) == 1:  # the common call, reshape(x, (2, 3)): no per-size conversion
+        s = shape[0]
+        shape = (s,) if isinstance(s, int) else tuple(s)
+    return Reshape.apply(a, shape=shape)
 
 
 view = reshape  # NumPy arrays have no strides contract to break: a view and a reshape agree
@@ -191,7 +205,7 @@ def permute(a: Any, *dims: Any) -> Tensor:
     return Permute.apply(a, axes=axes)
 
 
-def transpose(a: Any, dim0: int, dim1: int) -> Tensor:
+def transpose(a: Any, dim0: int, dim1: int | None = None) -> Tensor:
     """Swap dims ``dim0`` and ``dim1`` (PyTorch's meaning; ``permute`` reorders all dims)."""
     a = _tensor(a)
     if not isinstance(dim0, int) or not isinstance(dim1, int):

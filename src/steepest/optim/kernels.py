@@ -25,11 +25,8 @@ instead of 0.47x). A 15 KB shared library costs neither.
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import os
-import platform
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -37,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_write_bytes
+from .. import _cc
 
 SOURCE = Path(__file__).with_name("kernels.c")
 # -march=native: the machine's vector width (0.37 ms against 0.63 ms with baseline SSE2);
@@ -53,12 +50,22 @@ _status = "fused loops: not built yet"
 _DTYPES = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
 
 
-def set_enabled(flag: bool) -> None:
-    """Use fused loops where possible (True, the default) or never (False)."""
+def set_enabled(flag: bool) -> bool:
+    """Use fused loops where possible (True, the default) or never (False); returns the
+    previous setting, so a caller can put it back."""
     global _enabled
     if not isinstance(flag, bool):
         raise TypeError(f"kernels.set_enabled: expected a bool, got {flag!r}")
-    _enabled = flag
+    previous, _enabled = _enabled, flag
+    return previous
+
+
+def reload() -> None:
+    """Forget the loaded library: the next use builds or loads it again, reading ``CC`` and
+    ``STEEPEST_CACHE`` afresh (the library already mapped stays in memory)."""
+    global _kernels, _tried, _status
+    with _lock:
+        _kernels, _tried, _status = None, False, "fused loops: not built yet"
 
 
 def is_enabled() -> bool:
@@ -84,39 +91,12 @@ def get(name: str, array: Any) -> Callable[..., None] | None:
 
 # ----- building and loading ------------------------------------------------------------------
 def cache_dir() -> Path:
-    return Path(os.environ.get("STEEPEST_CACHE", "~/.cache/steepest")).expanduser() / "kernels"
-
-
-def _cpu_id() -> bytes:
-    """What -march=native depends on: the CPU's feature flags where Linux lists them."""
-    try:
-        with open("/proc/cpuinfo", "rb") as f:
-            return next((line for line in f if line.startswith((b"flags", b"Features"))), b"")
-    except OSError:
-        return platform.processor().encode()
+    return _cc.cache_dir()
 
 
 def _library() -> ctypes.CDLL:
     """The compiled loops: from the cache, else compiled now (and cached when possible)."""
-    compiler = os.environ.get("CC", "cc")
-    parts = [SOURCE.read_bytes(), " ".join((compiler, *FLAGS)).encode(), _cpu_id()]
-    key = hashlib.sha256(b"\0".join([*parts, platform.machine().encode()])).hexdigest()[:16]
-    target = cache_dir() / f"kernels-{key}.so"
-    if target.is_file():
-        return ctypes.CDLL(str(target))
-    with tempfile.TemporaryDirectory() as tmp:
-        built = Path(tmp) / "kernels.so"
-        command = [compiler, *FLAGS, "-o", str(built), str(SOURCE)]
-        try:
-            subprocess.run(command, check=True, capture_output=True, timeout=120)
-        except subprocess.CalledProcessError:  # a compiler without -march=native: baseline
-            command.remove("-march=native")
-            subprocess.run(command, check=True, capture_output=True, timeout=120)
-        try:
-            atomic_write_bytes(target, built.read_bytes())
-        except OSError:  # no writable cache: this process uses the build in the temp dir
-            return ctypes.CDLL(str(built))  # mapped now, so the directory may go
-    return ctypes.CDLL(str(target))
+    return _cc.build(SOURCE, FLAGS)
 
 
 def _load() -> dict[str, Callable[..., None]] | None:

@@ -236,10 +236,42 @@ class Optimizer:
     def _locate(self, gi: int) -> dict[int, tuple[FlatBucket, int]]:
         return {id(p): (b, i) for b in self._group_buckets(gi) for i, p in enumerate(b.params)}
 
+    def grad_buffers(self) -> list[Any]:
+        """The flat gradient buffers, one per (group, dtype, device), after taking in any
+        ``.grad`` a user replaced: what a data-parallel wrapper allreduces in one call each
+        (``steepest.distributed``). Parameters keep their gradients as views of them."""
+        return [b.grad for b in self._synced_buckets()]
+
+    def param_buffers(self) -> list[Any]:
+        """The flat parameter buffers (each parameter's ``.data`` is a view of one)."""
+        return [b.data for b in self._synced_buckets()]
+
+    def _synced_buckets(self) -> list[FlatBucket]:
+        out = []
+        for gi in range(len(self.param_groups)):
+            try:
+                buckets = self._group_buckets(gi)
+                for b in buckets:
+                    b.sync()
+            except LayoutChanged:  # a parameter got a new dtype or device
+                self._rebuild(gi)
+                buckets = self._buckets[gi]
+                for b in buckets:
+                    b.sync()
+            out.extend(buckets)
+        return out
+
     # ----- the step -----------------------------------------------------------------------
-    def zero_grad(self, set_to_none: bool = False) -> None:
-        """Zero every gradient in place (one ``fill`` per buffer, keeping the buffers), or
-        with ``set_to_none=True`` drop them (``p.grad = None``; slower next step)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every gradient (``p.grad = None``), PyTorch 2's default; or with
+        ``set_to_none=False`` zero them in place (one ``fill`` per flat buffer).
+
+        None is the default, as in PyTorch, because it changes results: a parameter that gets
+        no gradient in a step is then skipped by ``step()`` (no momentum, no weight decay),
+        where a zero gradient would still move it. The flat buffers keep working either way:
+        ``step()`` copies a fresh ``.grad`` into its buffer and re-points it (``sync``); the
+        next backward then accumulates in place. Step time showed no difference beyond noise
+        (784-256-10 MLP with Adam, batch 32 and 128, 2026-12-04)."""
         for gi in range(len(self.param_groups)):
             for b in self._group_buckets(gi):
                 b.zero_grad(set_to_none)

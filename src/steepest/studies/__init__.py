@@ -38,7 +38,7 @@ def module(name: str) -> ModuleType:
 
 
 def run_studies(names: Sequence[str], ctx: Context, workers: int = 1, command: str = "",
-                progress: bool = True) -> Path:
+                progress: bool = True, mpi: bool = False) -> Path:
     """Run (or read from the cache) every configuration of ``names``, write the report.
 
     One study writes ``OUT/NAME.md``; several write ``OUT/report.md`` with a table of
@@ -48,7 +48,7 @@ def run_studies(names: Sequence[str], ctx: Context, workers: int = 1, command: s
     plan = [(n, m.configs(ctx)) for n, m in zip(names, mods, strict=True)]
     jobs = [(n, cfg) for n, cfgs in plan for cfg in cfgs]
     start = time.perf_counter()
-    records = run_jobs(jobs, ctx.out, workers=workers, progress=progress)
+    records = run_jobs(jobs, ctx.out, workers=workers, progress=progress, mpi=mpi)
     sections, raw, i = [], {}, 0
     for (n, cfgs), m in zip(plan, mods, strict=True):
         mine = records[i:i + len(cfgs)]

@@ -48,10 +48,7 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
     path, rel = figure(ctx, "architecture-time")
     line_plot(path, {"s/epoch": ([params[k] for k in SIZES], [t[k] for k in SIZES])},
               "parameters", "seconds per epoch", logx=True, logy=True)
-    r_med, r_large = t["medium"] / t["small"], t["large"] / t["small"]
-    monotone = t["small"] < t["medium"] < t["large"]
-    close = 1.25 <= r_med <= 5 and 2.5 <= r_large <= 10  # within 2x of the claimed 2.5x, 5x
-    verdict = "does not hold" if not monotone else ("holds" if close else "partly")
+    verdict, monotone, (r_med, r_large) = judge(t)
     why = (f"Bigger networks do take longer ({'monotone' if monotone else 'not monotone'} "
            f"in size), but the claimed ratios (1 : 2.5 : 5) are not a law: measured "
            f"1 : {r_med:.1f} : {r_large:.1f} for {params['small']:,} : {params['medium']:,} : "
@@ -63,3 +60,13 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
     body = table(["size", "widths", "parameters", "claimed min", "s/epoch", "vs small",
                   "test acc"], rows)
     return Section("architecture", TITLE, CLAIM, body, verdict, why, [rel])
+
+
+def judge(seconds: dict[str, float]) -> tuple[str, bool, tuple[float, float]]:
+    """``(verdict, monotone, (medium/small, large/small))`` from the seconds per epoch of each
+    size: bigger must be slower, and the ratios within 2x of the claimed 2.5x and 5x."""
+    r_med, r_large = seconds["medium"] / seconds["small"], seconds["large"] / seconds["small"]
+    monotone = seconds["small"] < seconds["medium"] < seconds["large"]
+    close = 1.25 <= r_med <= 5 and 2.5 <= r_large <= 10
+    verdict = "does not hold" if not monotone else ("holds" if close else "partly")
+    return verdict, monotone, (r_med, r_large)

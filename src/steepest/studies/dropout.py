@@ -36,10 +36,7 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
     line_plot(path, {"test accuracy": (list(RATES), [acc[p] for p in RATES])}, "dropout p",
               "test accuracy (mean over seeds)")
     best = max(RATES, key=lambda p: acc[p])
-    shape = acc[0.5] > acc[0.2] > acc[0.8]
-    mid_best = acc[0.5] > max(acc[0.2], acc[0.8])
-    verdict = "holds" if shape else ("partly" if mid_best or acc[0.8] < acc[0.5] else
-                                     "does not hold")
+    verdict = judge(acc)
     why = ("The claim: 0.5 best, then 0.2, then 0.8. Measured: " + ", ".join(
         f"p={p} {acc[p]:.4f}" for p in RATES) + f"; best p = {best}. "
         + ("p = 0.8 is the worst of the four. " if acc[0.8] < min(acc[0.0], acc[0.2], acc[0.5])
@@ -51,3 +48,12 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
     why += f" The largest seed standard deviation of test accuracy is {spread:.4f}."
     body = table(["p", "train acc", "test acc", "gap"], rows)
     return Section("dropout", TITLE, CLAIM, body, verdict, why, [rel])
+
+
+def judge(acc: dict[float, float]) -> str:
+    """The verdict from the test accuracy at each dropout rate: the claim ranks p = 0.5 best,
+    then 0.2, then 0.8; "partly" when 0.5 still beats 0.8."""
+    shape = acc[0.5] > acc[0.2] > acc[0.8]
+    mid_best = acc[0.5] > max(acc[0.2], acc[0.8])
+    return "holds" if shape else ("partly" if mid_best or acc[0.8] < acc[0.5] else
+                                  "does not hold")

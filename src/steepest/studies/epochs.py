@@ -51,10 +51,8 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
               bands={"train loss (mean of epoch's batches)":
                      [float(np.std([r["train_loss"][e] for r in res])) for e in range(epochs)]})
     k = min(4, epochs)
-    falls = all(tr[i + 1] < tr[i] for i in range(k - 1))
-    rel_err = max(abs(tr[i] - CLAIMED[i]) / CLAIMED[i] for i in range(k))
+    verdict, falls, rel_err = judge(tr)
     best = int(np.argmin(te)) + 1
-    verdict = "does not hold" if not falls else ("holds" if rel_err <= 0.25 else "partly")
     why = (f"The training loss {'falls' if falls else 'does not fall'} every epoch "
            f"({', '.join(f'{v:.3f}' for v in tr[:k])} for epochs 1-{k}); the claimed values "
            f"differ from the measured ones by up to {100 * rel_err:.0f} % (the claim names no "
@@ -64,3 +62,13 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
     body = table(["epoch", "claimed loss", "train loss", "test loss", "test acc", "s/epoch"],
                  rows)
     return Section("epochs", TITLE, CLAIM, body, verdict, why, [rel])
+
+
+def judge(train_loss: list[float]) -> tuple[str, bool, float]:
+    """``(verdict, falls, rel_err)`` from the mean training loss of each epoch: does it fall
+    every epoch (of the first four), and how far from the claimed values is it at most."""
+    k = min(4, len(train_loss))
+    falls = all(train_loss[i + 1] < train_loss[i] for i in range(k - 1))
+    rel_err = max(abs(train_loss[i] - CLAIMED[i]) / CLAIMED[i] for i in range(k))
+    verdict = "does not hold" if not falls else ("holds" if rel_err <= 0.25 else "partly")
+    return verdict, falls, rel_err

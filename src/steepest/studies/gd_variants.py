@@ -61,8 +61,6 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
     long = [r for r in g[("batch GD, 20x epochs",)] if r["train_loss"]]
     drop = mean([1 - r["train_loss"][-1] / r["train_loss"][len(r["train_loss"]) // 2]
                  for r in long])
-    gd_stuck = drop < 0.01
-    sgd_worse = acc["stochastic GD"] < acc["mini-batch GD"] - 0.005
     # "balances": time for SGD (seed means, per epoch) to reach mini-batch's final accuracy
     mb_res, sgd_res = g[("mini-batch GD",)], g[("stochastic GD",)]
     mb_time = mean([r["train_s"] for r in mb_res])
@@ -73,9 +71,7 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
                for e in range(len(sgd_accs))]
     hit = next((e for e, a in enumerate(sgd_accs) if a >= target), None)
     sgd_time = sgd_cum[hit] if hit is not None else None
-    mb_balanced = sgd_time is None or mb_time < sgd_time
-    n_true = sum([gd_stuck, sgd_worse, mb_balanced])
-    verdict = {3: "holds", 0: "does not hold"}.get(n_true, "partly")
+    verdict, gd_stuck, sgd_worse, mb_balanced = judge(drop, acc, mb_time, sgd_time)
     why = (f"GD: batch GD {'stalled' if gd_stuck else 'did not get stuck'}: over the second "
            f"half of its 20x-epoch run its training loss fell another {100 * drop:.1f} %; "
            "with the same epochs as the others it is far behind because it takes one step per "
@@ -91,3 +87,17 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
     body = table(["variant", "batch", "lr", "epochs", "steps", "train loss", "test loss",
                   "test acc", "s/epoch", "train s"], rows)
     return Section("gd_variants", TITLE, CLAIM, body, verdict, why, [r1, r2])
+
+
+def judge(drop: float, acc: dict[str, float], mb_time: float, sgd_time: float | None
+          ) -> tuple[str, bool, bool, bool]:
+    """``(verdict, gd_stuck, sgd_worse, mb_balanced)`` from the claim's three parts: batch GD
+    stalls (its loss fell < 1 % over the second half of its long run, ``drop``), SGD ends
+    worse than mini-batch (test accuracy ``acc``), and mini-batch reaches its accuracy in
+    ``mb_time`` seconds, sooner than SGD (``sgd_time``, None: never)."""
+    gd_stuck = drop < 0.01
+    sgd_worse = acc["stochastic GD"] < acc["mini-batch GD"] - 0.005
+    mb_balanced = sgd_time is None or mb_time < sgd_time
+    n_true = sum([gd_stuck, sgd_worse, mb_balanced])
+    verdict = {3: "holds", 0: "does not hold"}.get(n_true, "partly")
+    return verdict, gd_stuck, sgd_worse, mb_balanced

@@ -112,26 +112,16 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
                   title=f"{d} hidden layers", logy=True)
         figs.append(rel)
     # the claim speaks of 20-50 layers: check it at every measured depth
-    sentences, checks = [], []
-    chance = 0.9 * math.log(10)  # "trains": loss clearly below chance level ln(10)
+    sentences = []
     for d in depths:
-        def lg(name: str, d: int = d) -> float:
-            r = ratio[(d, name)]
-            return abs(math.log10(r)) if r and math.isfinite(r) and r > 0 else math.inf
-
-        vanishes = lg("sigmoid, default init") >= 3
-        xavier_helps = lg("sigmoid, Xavier") < lg("sigmoid, default init")
-        he_helps = lg("ReLU, He") <= lg("ReLU, default init")
-        init_helps = xavier_helps and he_helps
+        c = depth_checks(ratio, loss, d)
+        vanishes, xavier_helps, he_helps = c["vanishes"], c["xavier_helps"], c["he_helps"]
+        fixes, clip_helps = c["fixes"], c["clip_helps"]
         sig = loss[(d, "sigmoid, Xavier")]
         bn, res = loss[(d, "sigmoid, Xavier + batch norm")], \
             loss[(d, "sigmoid, default + residual")]
-        rescued = min(v for v in (bn, res, math.inf) if math.isfinite(v))
-        fixes = rescued < chance and rescued < (sig if math.isfinite(sig) else math.inf) - 0.1
         unclipped, clipped = loss[(d, "ReLU, 1.5x He (exploding)")], \
             loss[(d, "ReLU, 1.5x He + clip norm 1")]
-        clip_helps = clipped < chance and (not math.isfinite(unclipped) or clipped < unclipped)
-        checks += [vanishes, init_helps, fixes, clip_helps]
         zero = [k for k in ("sigmoid, default init", "sigmoid, Xavier")
                 if ratio[(d, k)] == 0.0]
         sentences.append(
@@ -148,9 +138,47 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
             f"residual sigmoid {res:.3f} ({'trainable' if fixes else 'no clear rescue'}); "
             f"1.5x He without clipping {unclipped:.3f}, with clipping {clipped:.3f} "
             f"(clipping {'lets it train' if clip_helps else 'does not make it train'}).")
-    verdict = ("holds" if all(checks) else "does not hold" if not any(checks) else "partly")
+    verdict = judge(ratio, loss, depths)
     why = (" ".join(sentences) + " nan = diverged (a batch loss NaN/inf or above 1e4); "
            "'trains' means a final loss below 0.9 ln 10 = 2.07.")
     body = table(["depth", "set-up", "||g|| layer 1", "||g|| last", "ratio", "final train loss",
                   "test acc"], rows)
     return Section("gradients", TITLE, CLAIM, body, verdict, why, figs)
+
+
+CHANCE = 0.9 * math.log(10)  # "trains": a final loss clearly below chance level ln(10)
+
+
+def depth_checks(ratio: dict[tuple[int, str], float], loss: dict[tuple[int, str], float],
+                 d: int) -> dict[str, bool]:
+    """The claim's parts at depth ``d``, from each set-up's first/last-layer gradient-norm
+    ``ratio`` at initialization and its final training ``loss`` (NaN: diverged)."""
+    def lg(name: str) -> float:
+        r = ratio[(d, name)]
+        return abs(math.log10(r)) if r and math.isfinite(r) and r > 0 else math.inf
+
+    xavier_helps = lg("sigmoid, Xavier") < lg("sigmoid, default init")
+    he_helps = lg("ReLU, He") <= lg("ReLU, default init")
+    sig = loss[(d, "sigmoid, Xavier")]
+    rescued = min(v for v in (loss[(d, "sigmoid, Xavier + batch norm")],
+                              loss[(d, "sigmoid, default + residual")], math.inf)
+                  if math.isfinite(v))
+    unclipped = loss[(d, "ReLU, 1.5x He (exploding)")]
+    clipped = loss[(d, "ReLU, 1.5x He + clip norm 1")]
+    return {
+        "vanishes": lg("sigmoid, default init") >= 3,
+        "xavier_helps": xavier_helps,
+        "he_helps": he_helps,
+        "init_helps": xavier_helps and he_helps,
+        "fixes": rescued < CHANCE and rescued < (sig if math.isfinite(sig) else math.inf) - 0.1,
+        "clip_helps": clipped < CHANCE and (not math.isfinite(unclipped) or clipped < unclipped),
+    }
+
+
+def judge(ratio: dict[tuple[int, str], float], loss: dict[tuple[int, str], float],
+          depths: list[int]) -> str:
+    """The verdict over every measured depth: vanishing for sigmoid, init, normalization or
+    residuals, and clipping each doing what the claim says."""
+    keys = ("vanishes", "init_helps", "fixes", "clip_helps")
+    checks = [depth_checks(ratio, loss, d)[k] for d in depths for k in keys]
+    return "holds" if all(checks) else "does not hold" if not any(checks) else "partly"

@@ -56,11 +56,8 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
     plt.close(fig)
-    good = [i for i in SCHEMES if accs[i] and mean(accs[i]) > 0.5]
-    within = max((float(np.std(accs[i], ddof=1)) for i in good if len(accs[i]) > 1),
-                 default=0.0)
+    verdict, good, within, across = judge(accs)
     means = {i: mean(accs[i]) for i in SCHEMES if accs[i]}
-    across = max(means.values()) - min(means.values())
     good_means = [means[i] for i in good]
     good_range = max(good_means) - min(good_means) if good_means else 0.0
     why = (f"Across seeds, the largest standard deviation of test accuracy among the schemes "
@@ -72,6 +69,17 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
            "seed." if across > 5 * within else
            f"Seed spread (std up to {within:.4f}) is comparable to the differences between "
            f"schemes ({across:.4f}).")
-    verdict = "holds" if across > 5 * within or within > 0.01 else "partly"
     body = table(["init", "seeds", "test acc", "min", "max", "train loss", "diverged"], rows)
     return Section("init_sensitivity", TITLE, CLAIM, body, verdict, why, [rel])
+
+
+def judge(accs: dict[str, list[float]]) -> tuple[str, list[str], float, float]:
+    """``(verdict, schemes that train, within, across)`` from each scheme's test accuracy per
+    seed: the claim holds when the spread across schemes dwarfs the spread across seeds."""
+    good = [i for i in SCHEMES if accs[i] and mean(accs[i]) > 0.5]
+    within = max((float(np.std(accs[i], ddof=1)) for i in good if len(accs[i]) > 1),
+                 default=0.0)
+    means = [mean(accs[i]) for i in SCHEMES if accs[i]]
+    across = max(means) - min(means)
+    verdict = "holds" if across > 5 * within or within > 0.01 else "partly"
+    return verdict, good, within, across

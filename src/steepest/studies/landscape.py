@@ -283,11 +283,11 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
     f_glob = m["f_star"]
     sx, sy = SURFACES["multi_minima"][0]
     # which of the four minima (by quadrant) each optimizer ended in
-    stuck = {o: m[o]["final"][0] * sx > 0 and m[o]["final"][1] * sy > 0 for o in OPTIMIZERS}
+    stuck = {o: in_start_basin(m[o]["final"], (sx, sy)) for o in OPTIMIZERS}
     best = {o: m[o]["final_f"] < f_glob + 0.01 for o in OPTIMIZERS}
     s = surf["saddle"]
     escape = {o: s[o]["steps_to_min"] for o in OPTIMIZERS}
-    verdict = "holds" if stuck["GD"] else "does not hold"
+    verdict = judge(m["GD"]["final"], (sx, sy))
     lr_gd = SURFACES["multi_minima"][3]
     grid0 = np.array(nets[0]["surface"])
     iy, ix = np.unravel_index(int(np.argmin(grid0)), grid0.shape)
@@ -319,3 +319,13 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
             f"{mean([n['test_acc'] for n in nets]):.4f}:\n\n"
             + table(["epoch", "top eigenvalue", "train loss"], erows))
     return Section("landscape", TITLE, CLAIM, body, verdict, why, figs)
+
+
+def in_start_basin(point: Any, start: tuple[float, float]) -> bool:
+    """Whether ``point`` lies in the quadrant (the basin) of the start point."""
+    return bool(point[0] * start[0] > 0 and point[1] * start[1] > 0)
+
+
+def judge(gd_final: Any, start: tuple[float, float]) -> str:
+    """The claim: plain GD started in a local minimum's basin stays in that local minimum."""
+    return "holds" if in_start_basin(gd_final, start) else "does not hold"

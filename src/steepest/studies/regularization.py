@@ -41,12 +41,9 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
         curves[m] = (list(range(1, len(res[0]["test_loss"]) + 1)), res[0]["test_loss"])
     path, rel = figure(ctx, "regularization-test-loss")
     line_plot(path, curves, "epoch", "test loss (seed 0)")
-    order = acc["L2"] > acc["L1"] > acc["dropout"]
     spread = max(float(np.std([last(r["test_acc"]) for r in g[(m,)]], ddof=1))
                  if len(g[(m,)]) > 1 else 0.0 for m in METHODS)
-    helps = all(acc[m] > acc["none"] for m in ("L1", "L2", "dropout"))
-    verdict = "holds" if order and helps else ("does not hold" if not (order or helps)
-                                                else "partly")
+    verdict, order, helps = judge(acc)
     why = ("The claim ranks L2 > L1 > dropout (and implies each beats no regularization). "
            "Measured test accuracy: " + ", ".join(f"{m} {acc[m]:.4f}" for m in METHODS)
            + f"; the ranking {'holds' if order else 'does not hold'}, and "
@@ -59,3 +56,13 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
               if max(acc.values()) - min(acc.values()) < 2 * spread else ""))
     body = table(["method", "train acc", "test acc", "gap (train - test)", "test loss"], rows)
     return Section("regularization", TITLE, CLAIM, body, verdict, why, [rel])
+
+
+def judge(acc: dict[str, float]) -> tuple[str, bool, bool]:
+    """``(verdict, order, helps)`` from the test accuracy of each method: the claim ranks
+    L2 > L1 > dropout, and each regularizer should beat none."""
+    order = acc["L2"] > acc["L1"] > acc["dropout"]
+    helps = all(acc[m] > acc["none"] for m in ("L1", "L2", "dropout"))
+    verdict = "holds" if order and helps else ("does not hold" if not (order or helps)
+                                                else "partly")
+    return verdict, order, helps

@@ -96,12 +96,18 @@ def _init_worker() -> None:
     warnings.simplefilter("ignore", RuntimeWarning)
 
 
+def _execute_quietly(job: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any], dict]:
+    _init_worker()
+    return execute(job)
+
+
 def run_jobs(jobs: Sequence[tuple[str, dict[str, Any]]], out: Path, workers: int = 1,
-             progress: bool = True) -> list[dict[str, Any]]:
+             progress: bool = True, mpi: bool = False) -> list[dict[str, Any]]:
     """Records for ``jobs`` in their order; cached ones are read, the rest run.
 
     ``workers=0`` runs in this process (for debugging); ``workers >= 1`` uses that many
-    spawn processes with single-threaded BLAS.
+    spawn processes with single-threaded BLAS; ``mpi=True`` the ranks of an MPI pool
+    (``steepest.distributed.pool``: launched under ``python -m mpi4py.futures``).
     """
     records: dict[int, dict[str, Any]] = {}
     todo: list[int] = []
@@ -131,6 +137,15 @@ def run_jobs(jobs: Sequence[tuple[str, dict[str, Any]]], out: Path, workers: int
             study, config, record = execute(jobs[i])
             write_cached(out, study, config, record)
             records[i] = record
+            done += 1
+            report(study, record)
+    elif todo and mpi:
+        from ..distributed.pool import pool_map
+
+        for _, (study, config, record) in pool_map(_execute_quietly, [jobs[i] for i in todo],
+                                                   mpi=True):
+            write_cached(out, study, config, record)
+            records[same[config_key(study, config)][0]] = record
             done += 1
             report(study, record)
     elif todo:

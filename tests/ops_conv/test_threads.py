@@ -1,0 +1,164 @@
+"""The threaded kernels (ops/threads.py): every split of conv2d and pooling work gives the
+loop references' results, in float64 and float32, and BLAS gets its thread count back."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from references import (
+    conv_inputs,
+    draw,
+    ref_avg_pool2d,
+    ref_conv2d,
+    ref_conv2d_input_grad,
+    ref_conv2d_weight_grad,
+    ref_max_pool2d,
+)
+from test_conv import CONFIGS, IDS
+
+import steepest as st
+from steepest.ops import threads
+from steepest.ops.conv import conv2d, conv2d_input_grad, conv2d_weight_grad
+from steepest.ops.pool import avg_pool2d, max_pool2d
+
+
+@pytest.fixture
+def split(monkeypatch):
+    """Every kernel cut into as many blocks as it allows (up to 3), the task counts recorded."""
+    counts: list[int] = []
+    real_run = threads.run
+
+    def spy(tasks):
+        counts.append(len(tasks))
+        return real_run(tasks)
+
+    monkeypatch.setattr(threads, "MIN_ELEMENTS_PER_BLOCK", 1)
+    monkeypatch.setattr(threads, "run", spy)
+    before = threads.get_num_threads()
+    threads.set_num_threads(3)
+    yield counts
+    threads.set_num_threads(before)
+
+
+def _conv_all(x, w, b, groups, kwargs):
+    """conv2d, its input gradient and its weight gradient, each through its own op."""
+    y = conv2d(st.Tensor(x), st.Tensor(w), st.Tensor(b), groups=groups, **kwargs).numpy()
+    g = draw(*y.shape).astype(x.dtype)
+    dx = conv2d_input_grad(st.Tensor(g), st.Tensor(w), x.shape, groups=groups, **kwargs)
+    dw = conv2d_weight_grad(st.Tensor(x), st.Tensor(g), w.shape[2:], groups=groups, **kwargs)
+    return y, g, dx.numpy(), dw.numpy()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("label", "shape", "kwargs"), CONFIGS, ids=IDS)
+def test_split_conv_matches_references(split, label, shape, kwargs, dtype):
+    groups = shape[-1]
+    x, w, b = (a.astype(dtype) for a in conv_inputs(*shape))
+    y, g, dx, dw = _conv_all(x, w, b, groups, kwargs)
+    assert y.dtype == dx.dtype == dw.dtype == dtype
+    assert max(split) > 1  # the work really was cut (rows of the output, or channels)
+    tol = dict(rtol=1e-10, atol=1e-12) if dtype == np.float64 else dict(rtol=2e-5, atol=2e-5)
+    args = [a.astype(np.float64) for a in (x, w, b, g)]
+    np.testing.assert_allclose(y, ref_conv2d(*args[:3], groups=groups, **kwargs), **tol)
+    if isinstance(kwargs.get("padding"), str):  # the gradient references take numbers only:
+        threads.set_num_threads(1)  # compare with the unsplit kernels instead
+        g64 = st.Tensor(args[3])
+        want_dx = conv2d_input_grad(g64, st.Tensor(args[1]), x.shape, groups=groups, **kwargs)
+        want_dw = conv2d_weight_grad(st.Tensor(args[0]), g64, w.shape[2:], groups=groups, **kwargs)
+        want_dx, want_dw = want_dx.numpy(), want_dw.numpy()
+        threads.set_num_threads(3)
+    else:
+        want_dx = ref_conv2d_input_grad(args[3], args[1], x.shape, groups=groups, **kwargs)
+        want_dw = ref_conv2d_weight_grad(args[0], args[3], w.shape[2:], groups=groups, **kwargs)
+    np.testing.assert_allclose(dx, want_dx, **tol)
+    np.testing.assert_allclose(dw, want_dw, **tol)
+
+
+def test_split_conv_gradcheck(split):
+    """conv2d's rule through the split kernels, in float64 (bias, strides, dilation, groups)."""
+    x, w, b = conv_inputs(2, 4, 6, 7, 6, 3, 2, groups=2)
+    kw = dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)
+    inputs = [st.Tensor(a, requires_grad=True) for a in (x, w, b)]
+    assert st.gradcheck(lambda x_, w_, b_: conv2d(x_, w_, b_, **kw), inputs)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    ("pool", "ref", "kwargs"),
+    [(max_pool2d, ref_max_pool2d, dict(kernel_size=2)),
+     (max_pool2d, ref_max_pool2d, dict(kernel_size=3, stride=2, padding=1, dilation=(1, 2))),
+     (avg_pool2d, ref_avg_pool2d, dict(kernel_size=3, stride=1, padding=1))],
+    ids=["max2", "max-overlap-dilated", "avg-overlap"],
+)  # fmt: skip
+def test_split_pooling_matches_unsplit(split, pool, ref, kwargs, dtype):
+    """Forward against the loop reference; gradients (through the scatter and, for max, the
+    mask) against the same op run on one thread; in a conv's batch-innermost layout too."""
+    x = draw(3, 5, 7, 8).astype(dtype)
+    g = draw(*ref(x, **kwargs).shape).astype(dtype)
+    for layout in (x, np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)):
+        xt = st.Tensor(layout, requires_grad=True)
+        y = pool(xt, **kwargs)
+        y.backward(st.Tensor(g))
+        assert max(split) > 1
+        tol = 1e-12 if dtype == np.float64 else 1e-5
+        np.testing.assert_allclose(y.numpy(), ref(x, **kwargs), rtol=tol)
+        threads.set_num_threads(1)
+        x1 = st.Tensor(layout, requires_grad=True)
+        pool(x1, **kwargs).backward(st.Tensor(g))
+        threads.set_num_threads(3)
+        np.testing.assert_allclose(xt.grad.numpy(), x1.grad.numpy(), rtol=tol, atol=tol)
+
+
+def test_split_max_pool_gradgradcheck(split):
+    x = st.Tensor(draw(2, 4, 5, 5), requires_grad=True)
+    assert st.gradgradcheck(lambda a: max_pool2d(a, 3, stride=2, padding=1), [x])
+
+
+def test_blas_threads_are_restored_and_tasks_run_on_other_threads():
+    controls = threads._blas_controls()
+    assert controls is not None, "NumPy's OpenBLAS not found: kernels would never be split"
+    _, get = controls
+    before = get()
+    seen = []
+    threads.set_num_threads(2)
+    try:
+        out = threads.run([lambda: seen.append((threading.get_ident(), get())) or 1] * 2)
+    finally:
+        threads.set_num_threads(threads._default_threads())
+    assert out == [1, 1]
+    assert {blas for _, blas in seen} == {1}  # one BLAS thread inside every block
+    assert len({ident for ident, _ in seen}) == 2
+    assert get() == before
+
+
+def test_a_failing_block_raises_after_all_blocks_finish():
+    done = []
+
+    def fail():
+        raise RuntimeError("block 0 failed")
+
+    threads.set_num_threads(2)
+    try:
+        with pytest.raises(RuntimeError, match="block 0 failed"):
+            threads.run([fail, lambda: done.append(1)])
+    finally:
+        threads.set_num_threads(threads._default_threads())
+    assert done == [1]
+
+
+def test_ranges_and_parts():
+    assert threads.ranges(7, 3) == [(0, 2), (2, 4), (4, 7)]
+    assert threads.ranges(2, 3) == [(0, 1), (1, 2)]
+    threads.set_num_threads(1)
+    assert threads.parts(10**9, 100) == 1
+    threads.set_num_threads(4)
+    try:
+        assert threads.parts(10**9, 3) == 3  # no more blocks than rows
+        assert threads.parts(threads.MIN_ELEMENTS_PER_BLOCK - 1, 100) == 1  # too small
+    finally:
+        threads.set_num_threads(threads._default_threads())
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match=r"ops\.set_num_threads"):
+            threads.set_num_threads(bad)
