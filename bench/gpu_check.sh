@@ -53,7 +53,7 @@ EOF
 
 stamp "1/4 gpu-marked tests" | tee -a "$LOGS/summary.txt"
 # the files whose tests take the `device` fixture (its cuda case is the one marked gpu)
-DEVICE_TESTS=$(grep -rlE "def test\w*\(.*\bdevice\b" tests | sort)
+DEVICE_TESTS=$(grep -rlE --include='test_*.py' "def test\w*\(.*\bdevice\b" tests | sort)
 timeout 170 "$PY" -m pytest -q -m gpu -p no:cacheprovider $DEVICE_TESTS > "$LOGS/tests.log" 2>&1
 echo "pytest exit code $?" | tee -a "$LOGS/summary.txt"
 grep -E "^(FAILED|ERROR)|passed|failed|error" "$LOGS/tests.log" | tail -25 | tee -a "$LOGS/summary.txt"
