@@ -8,7 +8,6 @@ from __future__ import annotations
 import types
 
 import numpy as np
-import pytest
 
 import steepest as st
 
@@ -37,17 +36,5 @@ def _check(model, accuracies, path):
     model.load_state_dict(saved)
 
 
-@pytest.mark.xfail(
-    not hasattr(st, "utils"),
-    reason="st.utils.data (DataLoader, TensorDataset) is the fid-nn helper's part of issue 12",
-    strict=True,
-)
 def test_pytorch_mnist_example_runs_unchanged(tmp_path):
-    _check(*_run(tmp_path))
-
-
-def test_pytorch_mnist_example_with_st_data_standing_in_for_utils_data(tmp_path, monkeypatch):
-    """The same run with st.data in the place of st.utils.data: checks everything else today."""
-    if not hasattr(st, "utils"):
-        monkeypatch.setattr(st, "utils", types.SimpleNamespace(data=st.data), raising=False)
     _check(*_run(tmp_path))

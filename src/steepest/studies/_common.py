@@ -16,6 +16,7 @@ import functools
 import itertools
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,7 +224,7 @@ class _StudyLog(Callback):
 def train(model: nn.Module, opt: Any, data: Data, epochs: int, batch_size: int,
           seed: int = 0, transform: Any = None, l1: float = 0.0,
           record_steps: bool = False, max_steps: int | None = None,
-          train_eval: int = 2000) -> dict[str, Any]:
+          train_eval: int = 2000, callbacks: Sequence[Callback] = ()) -> dict[str, Any]:
     """Mini-batch training by ``st.train``'s Trainer; returns per-epoch lists (train/test
     loss/acc, seconds).
 
@@ -242,8 +243,8 @@ def train(model: nn.Module, opt: Any, data: Data, epochs: int, batch_size: int,
 
     record = _StudyLog(data, record_steps, train_eval)
     # metrics=(): the record evaluates once per epoch, not per batch; NaN is the record's stop
-    trainer = Trainer(model, loss_fn, opt, metrics=(), callbacks=[record], progress=False,
-                      terminate_on_nan=False)
+    trainer = Trainer(model, loss_fn, opt, metrics=(), callbacks=[record, *callbacks],
+                      progress=False, terminate_on_nan=False)
     trainer.fit(loader, epochs=epochs, max_steps=max_steps)
     log = record.log
     log["total_steps"] = trainer.step

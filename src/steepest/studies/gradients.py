@@ -18,6 +18,8 @@ import numpy as np
 from .. import optim
 from ..nn import functional as F
 from ..tensor import Tensor
+from ..train import GradientStats
+from ..viz import gradient_flow
 from ._common import figure, group, last, linear_layers, load, make_optimizer, mlp, train
 from .report import Section, line_plot, mean, mean_std, table
 
@@ -73,11 +75,32 @@ def run(cfg: dict[str, Any]) -> dict[str, Any]:
     clipping = [optim.ClipGradNorm(clip)] if clip is not None else []
     opt = make_optimizer("momentum", model.parameters(), 0.01, transforms=clipping)
     epochs = math.ceil(cfg["steps"] * 128 / data.n_train)
+    stats = GradientStats(every_n_steps=max(1, cfg["steps"] // 20))  # the gradient-flow picture
     log = train(model, opt, data, epochs, 128, seed=cfg["seed"],
-                max_steps=cfg["steps"], train_eval=500)
+                max_steps=cfg["steps"], train_eval=500, callbacks=[stats])
+    log["grad_flow"] = {k: v for k, v in stats.flow().items()
+                        if math.isfinite(v["mean"]) and math.isfinite(v["max"])}  # fmt: skip
     log["init_grad_norms"] = before
     log["final_grad_norms"] = grad_norms(model, xb, yb) if not log["diverged"] else []
     return log
+
+
+FLOW_SETUPS = ("sigmoid, default init", "ReLU, He", "sigmoid, Xavier + batch norm")
+
+
+def _flow_figure(path: Any, flows: dict[str, dict[str, dict[str, float]]], depth: int) -> None:
+    """Mean and max |dL/dW| per layer over training (st.viz.gradient_flow), one panel each."""
+    from .report import pyplot
+
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(flows), figsize=(5.0 * len(flows), 3.8), sharey=True)
+    for ax, (name, flow) in zip(axes, flows.items(), strict=True):
+        gradient_flow(flow, ax=ax, title=f"{name}, {depth} hidden layers")
+        ax.set_xticks(ax.get_xticks(), [str(i + 1) for i in range(len(flow))], rotation=0)
+        ax.set_xlabel("Linear layer (1 = input side)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def _ratio(norms: list[float | None]) -> float | None:
@@ -111,6 +134,11 @@ def report(ctx: Any, records: list[dict[str, Any]]) -> Section:
         line_plot(path, curves, "layer (1 = input side)", "||dL/dW|| at initialization",
                   title=f"{d} hidden layers", logy=True)
         figs.append(rel)
+        flows = {name: g[(d, name)][0].get("grad_flow") for name in FLOW_SETUPS}
+        if all(flows.values()):  # results cached before the picture existed have none
+            path, rel = figure(ctx, f"gradient-flow-depth{d}")
+            _flow_figure(path, flows, d)
+            figs.append(rel)
     # the claim speaks of 20-50 layers: check it at every measured depth
     sentences = []
     for d in depths:
