@@ -8,14 +8,10 @@ import types
 
 from test_pytorch_mnist_example import ARGS, _check
 
-import steepest as st
 
-
-def test_pytorch_mnist_example_on_device(device, tmp_path, monkeypatch):
+def test_pytorch_mnist_example_on_device(device, tmp_path):
     import _mnist_example
 
-    if not hasattr(st, "utils"):
-        monkeypatch.setattr(st, "utils", types.SimpleNamespace(data=st.data), raising=False)
     args = types.SimpleNamespace(**{**vars(ARGS), "no_cuda": device == "cpu"})
     path = tmp_path / "mnist_cnn.pt"
     model, accuracies = _mnist_example.main(args, path)
