@@ -3,7 +3,9 @@ loop references' results, in float64 and float32, and BLAS gets its thread count
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -201,3 +203,27 @@ def test_the_environment_sets_the_thread_count(monkeypatch):
         monkeypatch.setenv("STEEPEST_NUM_THREADS", bad)
         with pytest.raises(ValueError, match="STEEPEST_NUM_THREADS must be a positive integer"):
             threads._default_threads()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_splits_work_with_threads_of_its_own():
+    threads.set_num_threads(2)
+    try:
+        threads.run([lambda: None, lambda: None])  # the parent's pool now has a thread
+        pid = os.fork()
+        if pid == 0:  # child: a hang here would be the pool's dead threads
+            ok = threads.run([lambda: 1, lambda: 2]) == [1, 2]
+            os._exit(0 if ok else 1)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child's split work never finished")
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        threads.set_num_threads(threads._default_threads())

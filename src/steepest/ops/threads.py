@@ -52,6 +52,17 @@ _lock = threading.Lock()  # one split region at a time: BLAS's thread count is p
 _blas: tuple[Callable[[int], Any], Callable[[], int]] | bool | None = None  # False: not found
 
 
+def _forget_after_fork() -> None:
+    """A forked child (a DataLoader worker) has the pool object but none of its threads:
+    work submitted there would wait forever, so the child starts its own on first use."""
+    global _pool, _lock
+    _pool, _lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 def get_num_threads() -> int:
     """Threads the convolution and pooling kernels use (the calling one included)."""
     return _num_threads
