@@ -144,7 +144,7 @@ def test_gradients_land_in_one_flat_buffer_and_zero_grad_in_place_keeps_it():
     base = grads[0].data.base
     assert base is not None and all(np.shares_memory(g.data, base) for g in grads)
     assert all(np.shares_memory(p.data, params[0].data.base) for p in params)
-    opt.zero_grad()  # in place by default (the flat buffers; see Optimizer.zero_grad)
+    opt.zero_grad(set_to_none=False)
     assert all(p.grad is g for p, g in zip(params, grads, strict=True))
     assert all(not g.data.any() for g in grads)
     problem.loss(params).backward()  # accumulates in place into the same buffer
@@ -152,12 +152,12 @@ def test_gradients_land_in_one_flat_buffer_and_zero_grad_in_place_keeps_it():
     np.testing.assert_allclose(params[0].grad.data, problem.grads([p.data for p in params])[0])
 
 
-def test_zero_grad_set_to_none_still_trains_exactly():
+def test_zero_grad_sets_to_none_by_default_as_pytorch_2_and_still_trains_exactly():
     problem = MLP()
     params = leaves(problem.init)
     opt = st.optim.Adam(params, lr=0.005)
     for _ in range(100):
-        opt.zero_grad(set_to_none=True)
+        opt.zero_grad()
         assert all(p.grad is None for p in params)
         problem.loss(params).backward()
         opt.step()

@@ -287,10 +287,9 @@ class Module:
         """Evaluation mode: ``train(False)``."""
         return self.train(False)
 
-    def zero_grad(self, set_to_none: bool = False) -> None:
-        """Zero every parameter's gradient in place, keeping the buffer an optimizer views, or
-        with ``set_to_none=True`` (PyTorch 2's default) drop it; see ``Optimizer.zero_grad``
-        for why zeros stay the default here.
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every parameter's gradient (``p.grad = None``, PyTorch 2's default), or with
+        ``set_to_none=False`` zero it in place, keeping the buffer an optimizer views.
         """
         for p in self.parameters():
             if p.grad is None:

@@ -158,7 +158,7 @@ class OptimizerPair:
     def param_groups(self) -> list[dict[str, Any]]:
         return [*self.g.param_groups, *self.d.param_groups]
 
-    def zero_grad(self, set_to_none: bool = False) -> None:
+    def zero_grad(self, set_to_none: bool = True) -> None:
         self.g.zero_grad(set_to_none)
         self.d.zero_grad(set_to_none)
 
