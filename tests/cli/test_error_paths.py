@@ -80,6 +80,10 @@ def test_resume_with_an_edited_config_names_both_models(run_cli, tmp_path):
     # eval reads the config recorded in the checkpoint, so the edit does not matter to it
     code, out, _ = run_cli("eval", run)
     assert code == 0 and out.startswith("test (1000 examples)")
+    config.write_text("")  # not even an empty or broken config.toml
+    assert run_cli("eval", run)[0] == 0
+    config.write_text("model = = 3\n")
+    assert run_cli("eval", run)[0] == 0
 
 
 def _process(tmp_path, *args, code=None):
@@ -164,3 +168,22 @@ def test_a_checkpoint_save_failing_half_way_keeps_the_previous_one(tmp_path):
     assert not list(last.parent.glob(".*.tmp*"))  # the partial file was removed
     saved = tomllib.loads((run / "config.toml").read_text())
     assert saved["epochs"] == 2
+
+
+def test_ctrl_c_while_plotting_then_resume_draws_the_plots(run_cli, tmp_path, monkeypatch):
+    import steepest.cli.report as report
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    run = tmp_path / "run"
+    with monkeypatch.context() as m:
+        m.setattr(report, "plot_run", interrupted)
+        code, _, err = run_cli("train", "--dataset", "moons", *TINY, "--out", run)
+    assert code == 130 and f"interrupted while drawing the plots; `steepest resume {run}` " \
+        "draws them" in err
+    assert not (run / "loss.png").exists()
+    code, out, _ = run_cli("resume", run)
+    assert code == 0 and f"drew the plots of {run}" in out
+    assert (run / "loss.png").is_file() and "test_accuracy" not in (run / "summary.md").read_text()
+    assert "## Test split\n\nEvaluated once" in (run / "summary.md").read_text()

@@ -34,3 +34,9 @@ def test_every_recipe_is_a_valid_config():
         TrainConfig.load(overrides={"model": name, **recipe}).validate()
         recipe["epochs"] = -1  # a copy: the registry's own is untouched
         assert st.models.recipe(name).get("epochs") != -1
+
+
+def test_text_presets_embed_the_padding_id_as_zeros():
+    for model in (st.models.TextCNN(vocab_size=20), st.models.LSTMClassifier(vocab_size=20)):
+        assert model.embedding.padding_idx == 0
+        assert not model.embedding.weight.data[0].any()

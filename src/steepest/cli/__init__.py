@@ -1,5 +1,6 @@
-"""The ``steepest`` command line: train, eval, resume, summary, lr-find, generate, study,
-datasets (``steepest --help`` lists them; a test checks this list against the parser).
+"""The ``steepest`` command line: train, eval, resume, export, summary, lr-find, generate,
+datasets, study, sweep (``steepest --help`` lists them; a test checks this list against the
+parser).
 
 Every user mistake (a bad flag, an unknown name, an impossible value, a missing file) ends
 with one line on stderr and exit code 2, never a traceback.

@@ -21,7 +21,6 @@ def _locate(target: Path) -> tuple[Path, TrainConfig]:
     from ..train import CheckpointError, checkpoint_info
 
     if target.is_dir():
-        load_run_config(target)  # says clearly when this is not a run directory
         found = [c for c in (target / BEST, target / LAST) if c.is_file()]
         if not found:
             raise UsageError(f"{target} has no checkpoint ({BEST} or {LAST})")

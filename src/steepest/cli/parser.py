@@ -1,5 +1,5 @@
-"""The argparse tree: ``steepest {train, eval, resume, summary, lr-find, generate, study,
-datasets}``.
+"""The argparse tree: ``steepest {train, eval, resume, export, summary, lr-find, generate,
+datasets, study, sweep}``.
 
 Recipe flags default to ``argparse.SUPPRESS``, so the parsed namespace holds only the flags
 that were typed; they override the ``--config`` file, which overrides the defaults of
@@ -42,7 +42,8 @@ def _recipe_flags(p: argparse.ArgumentParser, training: bool = True) -> None:
                    help="mnist, fashion_mnist, cifar10, imdb, spirals, moons, blobs, xor, or a "
                    f"path to an .npz with x_train, y_train, x_test, y_test (default {d.dataset})")
     p.add_argument("--model", default=S, metavar="NAME",
-                   help=f"a preset of st.models.names() (default {d.model})")
+                   help=f"a preset of st.models.names() (default {d.model}); a preset's "
+                   "recipe, st.models.recipe(NAME), replaces the defaults below")
     p.add_argument("--model-arg", dest="model_args", action="append", type=_model_arg,
                    default=S, metavar="KEY=VALUE",
                    help="a model builder argument, value in TOML syntax, e.g. "
