@@ -129,14 +129,30 @@ def full_nchw(xp: Any, shape: tuple, fill: float, dtype: Any, innermost: bool) -
     return xp.full((c, h, w, n), fill, dtype).transpose(3, 0, 1, 2)
 
 
+def copy_planes(xp: Any, dst: Any, src: Any) -> None:
+    """dst[...] = src for planes (C, ...), blocks of channels on the thread pool when large."""
+    pieces = threads.parts(dst.size, dst.shape[0]) if xp is np else 1
+    spans = threads.ranges(dst.shape[0], pieces)
+    threads.run([lambda c=c: dst.__setitem__(slice(*c), src[c[0] : c[1]]) for c in spans])
+
+
+def contiguous_planes(xp: Any, planes: Any) -> Any:
+    """``ascontiguousarray(planes)`` with the copy split as copy_planes does."""
+    if planes.flags.c_contiguous:
+        return planes
+    out = xp.empty(planes.shape, planes.dtype)
+    copy_planes(xp, out, planes)
+    return out
+
+
 def to_planes(xp: Any, x: Any, g: Geometry) -> Any:
     """Input (N, C, H, W) as padded planes (C, Hp, Wp, N); no copy if already so, unpadded."""
     planes = x.transpose(1, 2, 3, 0)
     top, bottom, left, right = g.p.padding
     if top == bottom == left == right == 0:
-        return planes if batch_innermost(x) else xp.ascontiguousarray(planes)
+        return planes if batch_innermost(x) else contiguous_planes(xp, planes)
     out = xp.zeros((g.c, g.hp, g.wp, g.n), x.dtype)
-    out[:, top : top + g.h, left : left + g.w] = planes
+    copy_planes(xp, out[:, top : top + g.h, left : left + g.w], planes)
     return out
 
 
@@ -144,7 +160,7 @@ def grad_columns(xp: Any, grad: Any, g: Geometry) -> Any:
     """An output gradient (N, C', Ho, Wo) as GEMM columns (C', Ho Wo N); no copy if it is
     batch-innermost already (as conv2d's own output is)."""
     planes = grad.transpose(1, 2, 3, 0)
-    return xp.ascontiguousarray(planes).reshape(planes.shape[0], g.run * g.n)
+    return contiguous_planes(xp, planes).reshape(planes.shape[0], g.run * g.n)
 
 
 def window_view(xp: Any, planes: Any, g: Geometry, writeable: bool = False) -> Any:
