@@ -2,7 +2,8 @@
 # One prepared check for a machine with an NVIDIA GPU (docs/gpu.md), under 8 minutes:
 #   1. the gpu-marked tests (the device suites on a real GPU through CuPy),
 #   2. MLP, LeNet-5 and ResNet-20 training steps, steepest beside PyTorch CUDA (bench_gpu.py),
-#   3. the demo recipe (LeNet-5 + batch norm) to 99.2% MNIST test accuracy, in seconds.
+#   3. the demo recipe (LeNet-5 + batch norm) to 99.2% MNIST test accuracy, in seconds,
+#   4. the same recipe through `steepest train --device cuda` (the CLI path, 4 epochs).
 #
 #   bash bench/gpu_check.sh [--data DIR] [--out DIR]
 #
@@ -50,22 +51,30 @@ except ImportError:
     print("torch not installed: no PyTorch column")
 EOF
 
-stamp "1/3 gpu-marked tests" | tee -a "$LOGS/summary.txt"
+stamp "1/4 gpu-marked tests" | tee -a "$LOGS/summary.txt"
 # the files whose tests take the `device` fixture (its cuda case is the one marked gpu)
-DEVICE_TESTS=$(grep -rlE "def test\w*\(.*\bdevice\b" tests | sort)
+DEVICE_TESTS=$(grep -rlE --include='test_*.py' "def test\w*\(.*\bdevice\b" tests | sort)
 timeout 170 "$PY" -m pytest -q -m gpu -p no:cacheprovider $DEVICE_TESTS > "$LOGS/tests.log" 2>&1
 echo "pytest exit code $?" | tee -a "$LOGS/summary.txt"
 grep -E "^(FAILED|ERROR)|passed|failed|error" "$LOGS/tests.log" | tail -25 | tee -a "$LOGS/summary.txt"
 
-stamp "2/3 training steps: MLP, LeNet-5, ResNet-20 (bench/bench_gpu.py)" | tee -a "$LOGS/summary.txt"
+stamp "2/4 training steps: MLP, LeNet-5, ResNet-20 (bench/bench_gpu.py)" | tee -a "$LOGS/summary.txt"
 timeout 120 "$PY" bench/bench_gpu.py --device cuda --json > "$LOGS/bench_gpu.log" 2>&1
 echo "bench_gpu exit code $?" | tee -a "$LOGS/summary.txt"
 tail -8 "$LOGS/bench_gpu.log" | tee -a "$LOGS/summary.txt"
 
-stamp "3/3 demo recipe to 99.2% (bench/bench_time_to_accuracy.py --device cuda)" \
+stamp "3/4 demo recipe to 99.2% (bench/bench_time_to_accuracy.py --device cuda)" \
     | tee -a "$LOGS/summary.txt"
 timeout 160 "$PY" bench/bench_time_to_accuracy.py --device cuda --cap 140 \
     > "$LOGS/time_to_accuracy.log" 2>&1
 echo "time_to_accuracy exit code $?" | tee -a "$LOGS/summary.txt"
 tail -8 "$LOGS/time_to_accuracy.log" | tee -a "$LOGS/summary.txt"
+stamp "4/4 the same recipe through the CLI (steepest train --device cuda)" \
+    | tee -a "$LOGS/summary.txt"
+T0=$(date +%s)
+timeout 100 "$PY" -m steepest train --config docs/recipes/mnist_lenet5_bn.toml --device cuda \
+    --quiet --out "$LOGS/demo-run" > "$LOGS/demo.log" 2>&1
+echo "steepest train exit code $?, $(( $(date +%s) - T0 )) s wall (data, plots and report included)" \
+    | tee -a "$LOGS/summary.txt"
+grep -iE "accuracy|error" "$LOGS/demo.log" | tail -4 | tee -a "$LOGS/summary.txt"
 stamp "done" | tee -a "$LOGS/summary.txt"

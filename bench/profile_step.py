@@ -1,7 +1,7 @@
 """cProfile of steepest training steps of one benchmark model: where a step's time goes.
 
     OPENBLAS_NUM_THREADS=1 PYTHONPATH=src .venv/bin/python bench/profile_step.py \
-        [--model lenet5|mnist_cnn|resnet20|text_lstm] [--steps 3] [--top 15] [--sort tottime]
+        [--model lenet5|mnist_cnn|cnn5x5|resnet20|text_lstm] [--steps 3] [--top 15] [--sort tottime]
 
 Builds the model and data exactly as bench_models.py / bench_lstm.py do, runs one warm-up
 step, then profiles ``--steps`` steps and prints the ``--top`` functions by ``--sort``
@@ -15,7 +15,7 @@ import cProfile
 import pstats
 
 import numpy as np
-from bench_models import INPUTS, MODELS, image_data, steepest_steps
+from bench_models import INPUTS, MODELS, image_data, steepest_model, steepest_steps
 
 import steepest as st
 
@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--sort", default="tottime")
     args = parser.parse_args()
     st.optim.parallel.set_num_threads(1)
+    st.ops.threads.set_num_threads(1)  # one thread: a profile of the work, not of waits
     st.manual_seed(0)
     if args.model == "text_lstm":  # bench_lstm.py's defaults
         batch, rng = 64, np.random.default_rng(0)
@@ -37,7 +38,7 @@ def main() -> None:
     else:
         batch = MODELS[args.model][0]
         x, y = image_data(batch * 4, shape=INPUTS[args.model])
-        model = st.models.get(args.model)
+        model = steepest_model(args.model)
     warm = steepest_steps(model, x, y, batch, 1)
     warm()
     steps = steepest_steps(model, x, y, batch, args.steps)

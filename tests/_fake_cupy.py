@@ -233,13 +233,25 @@ class _Ufunc:
         return _call(self._u.reduce, f"{self.__name__}.reduce", args, kwargs)
 
 
+# keyword arguments CuPy's version accepts, where it accepts fewer than NumPy's (found on a GPU)
+_KEYWORDS = {"indices": {"dtype"}}
+
+
 def _function(name: str) -> Any:
     target = getattr(np, name)
     if isinstance(target, np.ufunc):
         return _Ufunc(target)
     if not callable(target) or isinstance(target, type):
         return target  # dtypes and constants are NumPy's own in CuPy too
-    return lambda *a, **k: _call(target, name, a, k)
+    allowed = _KEYWORDS.get(name)
+
+    def call(*a: Any, **k: Any) -> Any:
+        if allowed is not None and set(k) - allowed:
+            raise TypeError(f"{name}() got an unexpected keyword argument "
+                            f"{sorted(set(k) - allowed)[0]!r} (fake cupy, as CuPy)")
+        return _call(target, name, a, k)
+
+    return call
 
 
 def _from_host(a: Any) -> Any:

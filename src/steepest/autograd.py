@@ -124,6 +124,9 @@ class no_grad(contextlib.ContextDecorator):
 
     _enabled = False
 
+    def _recreate_cm(self) -> no_grad:
+        return type(self)()  # a decorator's calls each keep their own previous mode (recursion)
+
     def __enter__(self) -> None:
         self._previous = _switch_grad_mode(self._enabled)
 
@@ -439,7 +442,7 @@ def _run_backward(
     sums = _GradSums(create_graph)
     send = sums.add
     for r, g in zip(roots, root_grads, strict=True):
-        send(r, g)
+        send(r, g, None)
     wanted = {id(t) for t in inputs} if inputs is not None else None
     found: dict[int, Tensor] = {}
     with set_grad_enabled(create_graph):
@@ -460,17 +463,19 @@ def _run_backward(
             grads = ctx.backward(t, grad)
             for p, g in zip(ctx.parents, grads if type(grads) is tuple else (grads,), strict=False):
                 if g is not None and p.requires_grad:
-                    send(p, g if type(g) is IndexedGrad else _fit(g, p, ctx))
+                    send(p, g, ctx)
             if not retain_graph:
                 ctx.release()
     return found
 
 
-def _fit(g: Tensor, p: Tensor, ctx: Function) -> Tensor:
+def _fit(g: Tensor, p: Tensor, ctx: Function | None) -> Tensor:
     """A rule's gradient for input ``p``, summed over broadcast axes and cast to ``p``'s dtype;
     a shape that broadcasting cannot explain is the rule's bug, raised here, never reshaped."""
     shape = p.data.shape
     if g.data.shape != shape:
+        if ctx is None:  # a root: backward() checked its gradient's shape already
+            return g
         if not _unbroadcastable(g.data.shape, shape):
             raise RuntimeError(
                 f"backward of {type(ctx).__name__}: the rule returned a gradient of shape "
@@ -480,7 +485,7 @@ def _fit(g: Tensor, p: Tensor, ctx: Function) -> Tensor:
         g = unbroadcast(g, shape)
     if g.data.dtype is not p.data.dtype and g.data.dtype != p.data.dtype:
         g = g.astype(p.data.dtype)
-    if _anomaly_enabled:
+    if _anomaly_enabled and ctx is not None:
         _check_finite(g.data, f"backward of {type(ctx).__name__}")
     return g
 
@@ -516,11 +521,15 @@ class _GradSums:
             self.owned.pop(id(t), None)
         return self.pending.pop(id(t), None)
 
-    def add(self, p: Tensor, g: Tensor | IndexedGrad) -> None:
+    def add(self, p: Tensor, g: Tensor | IndexedGrad, ctx: Function | None) -> None:
+        """Add ``g``, the gradient ``ctx``'s rule sent to ``p`` (a root's own when None)."""
         key = id(p)
         if type(g) is IndexedGrad:
             g.add_into(self._owned_buffer(p))
             return
+        data, pdata = g.data, p.data
+        if data.shape != pdata.shape or data.dtype is not pdata.dtype or _anomaly_enabled:
+            g = _fit(g, p, ctx)
         previous = self.pending.get(key)
         if previous is None:
             self.pending[key] = g

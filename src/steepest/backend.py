@@ -86,6 +86,16 @@ def to_device(array: Any, device: str) -> Any:
     return require_device(device).asarray(array)
 
 
+def asarray_on(value: Any, device: str, dtype: Any = None) -> Any:
+    """``value`` (a list, a scalar, a host or a device array) as an array on ``device``: how a
+    target or an index given in any form joins a tensor that lives there."""
+    if not hasattr(value, "__cuda_array_interface__"):
+        value = np.asarray(value, dtype=dtype)
+    elif dtype is not None:
+        value = value.astype(dtype, copy=False)
+    return to_device(value, device)
+
+
 def default_dtype() -> np.dtype:
     """The float dtype new tensors get (float32 unless changed)."""
     return _default_dtype

@@ -45,8 +45,11 @@ def result_type(*arrays: Any) -> np.dtype:
 
 def promoted(result: Any, *arrays: Any) -> Any:
     """``result`` of an elementwise op on ``arrays``, cast to PyTorch's dtype if NumPy's differs."""
+    dtype = result.dtype
+    if all(a.dtype == dtype for a in arrays):  # equal dtypes: nothing to promote
+        return result
     want = result_type(*arrays)
-    return result if result.dtype == want else result.astype(want)
+    return result if dtype == want else result.astype(want)
 
 
 def floating(array: Any) -> Any:

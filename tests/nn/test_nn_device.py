@@ -34,6 +34,8 @@ LAYERS = {
     "maxpool": (lambda: nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(2)), (2, 1, 6, 6)),
     "avgpool": (lambda: nn.Sequential(nn.Conv2d(1, 2, 3), nn.AvgPool2d(2)), (2, 1, 6, 6)),
     "layernorm": (lambda: nn.LayerNorm(4), (3, 4)),
+    "adaptive_pool": (lambda: nn.Sequential(nn.Conv2d(1, 2, 2), nn.AdaptiveAvgPool2d((2, 3))),
+                      (2, 1, 6, 8)),
     "rnn": (lambda: nn.RNN(3, 4, num_layers=2), (5, 2, 3)),
     "gru": (lambda: nn.GRU(3, 4, bidirectional=True), (5, 2, 3)),
     "lstm": (lambda: nn.LSTM(3, 4, batch_first=True), (2, 5, 3)),
@@ -107,7 +109,11 @@ def test_dropout_mask_on_device_and_seeded(device):
     assert drop(x) is x
 
 
-@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss", "mse_loss", "bce_logits", "kl"])
+LOSSES = ["cross_entropy", "nll_loss", "mse_loss", "bce_logits", "kl", "soft_targets",
+          "label_smoothing", "ignore_index", "st_bce", "st_bce_logits"]
+
+
+@pytest.mark.parametrize("loss", LOSSES)
 def test_losses_take_host_targets_to_the_device(loss, device):
     rng = np.random.default_rng(4)
     logits = st.Tensor(st.backend.to_device(rng.standard_normal((5, 3)), device))
@@ -121,6 +127,12 @@ def test_losses_take_host_targets_to_the_device(loss, device):
         "mse_loss": lambda: F.mse_loss(logits, target),
         "bce_logits": lambda: F.binary_cross_entropy_with_logits(logits, target.round()),
         "kl": lambda: F.kl_div(logits.log_softmax(1), target / target.sum(1, keepdims=True)),
+        "soft_targets": lambda: st.cross_entropy(logits, target / target.sum(1, keepdims=True)),
+        "label_smoothing": lambda: st.cross_entropy(logits, labels.tolist(), label_smoothing=0.1),
+        "ignore_index": lambda: F.cross_entropy(logits, np.where(labels == 0, -100, labels),
+                                                weight=np.ones(3)),
+        "st_bce": lambda: st.binary_cross_entropy(logits.sigmoid(), target.round()),
+        "st_bce_logits": lambda: st.binary_cross_entropy_with_logits(logits, target.round()),
     }[loss]()
     out.backward()
     assert out.device == device and logits.grad.device == device

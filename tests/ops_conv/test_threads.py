@@ -3,7 +3,9 @@ loop references' results, in float64 and float32, and BLAS gets its thread count
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -19,14 +21,15 @@ from references import (
 from test_conv import CONFIGS, IDS
 
 import steepest as st
-from steepest.ops import threads
+from steepest.ops import _im2col, threads
 from steepest.ops.conv import conv2d, conv2d_input_grad, conv2d_weight_grad
 from steepest.ops.pool import avg_pool2d, max_pool2d
 
 
 @pytest.fixture
 def split(monkeypatch):
-    """Every kernel cut into as many blocks as it allows (up to 3), the task counts recorded."""
+    """Every kernel cut into as many blocks as it allows (up to 3), each block's rows in chunks
+    of one row (test_conv.py covers the unchunked kernels), the task counts recorded."""
     counts: list[int] = []
     real_run = threads.run
 
@@ -35,6 +38,7 @@ def split(monkeypatch):
         return real_run(tasks)
 
     monkeypatch.setattr(threads, "MIN_ELEMENTS_PER_BLOCK", 1)
+    monkeypatch.setattr(_im2col, "CHUNK_BYTES", 1)
     monkeypatch.setattr(threads, "run", spy)
     before = threads.get_num_threads()
     threads.set_num_threads(3)
@@ -103,7 +107,7 @@ def test_split_pooling_matches_unsplit(split, pool, ref, kwargs, dtype):
         y.backward(st.Tensor(g))
         assert max(split) > 1
         tol = 1e-12 if dtype == np.float64 else 1e-5
-        np.testing.assert_allclose(y.numpy(), ref(x, **kwargs), rtol=tol)
+        np.testing.assert_allclose(y.numpy(), ref(x, **kwargs), rtol=tol, atol=tol)
         threads.set_num_threads(1)
         x1 = st.Tensor(layout, requires_grad=True)
         pool(x1, **kwargs).backward(st.Tensor(g))
@@ -162,3 +166,64 @@ def test_ranges_and_parts():
     for bad in (0, 1.5, True):
         with pytest.raises(ValueError, match=r"ops\.set_num_threads"):
             threads.set_num_threads(bad)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_split_batch_norm_matches_the_formula(split, dtype):
+    """Forward and the three gradients of training-mode batch norm, channel blocks on threads,
+    in NCHW and in a conv's batch-innermost layout, against the formula in NumPy float64."""
+    x = draw(4, 5, 3, 6)
+    w, b, g = draw(5), draw(5), draw(4, 5, 3, 6)
+    axes = (0, 2, 3)
+    mu = x.mean(axes, keepdims=True)
+    r = 1.0 / np.sqrt(x.var(axes, keepdims=True) + 1e-5)
+    xhat = (x - mu) * r
+    wc = w.reshape(1, -1, 1, 1)
+    want_db, want_dw = g.sum(axes), (g * xhat).sum(axes)
+    dxhat = g * wc  # dL/dx-hat; the textbook form of the rule, not the op's own arrangement
+    mean = lambda a: a.mean(axes, keepdims=True)  # noqa: E731
+    want_dx = r * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+    tol = dict(rtol=1e-10, atol=1e-10) if dtype == np.float64 else dict(rtol=1e-4, atol=1e-4)
+    inner = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    for layout in (x, inner):
+        ts = [st.Tensor(a.astype(dtype), requires_grad=True) for a in (layout, w, b)]
+        y = st.batch_norm(ts[0], weight=ts[1], bias=ts[2], training=True)
+        y.backward(st.Tensor(g.astype(dtype)))
+        assert max(split) > 1 and y.dtype == dtype
+        np.testing.assert_allclose(y.numpy(), xhat * wc + b.reshape(1, -1, 1, 1), **tol)
+        np.testing.assert_allclose(ts[0].grad.numpy(), want_dx, **tol)
+        np.testing.assert_allclose(ts[1].grad.numpy(), want_dw, **tol)
+        np.testing.assert_allclose(ts[2].grad.numpy(), want_db, **tol)
+
+
+def test_the_environment_sets_the_thread_count(monkeypatch):
+    monkeypatch.setenv("STEEPEST_NUM_THREADS", "3")
+    assert threads._default_threads() == 3
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv("STEEPEST_NUM_THREADS", bad)
+        with pytest.raises(ValueError, match="STEEPEST_NUM_THREADS must be a positive integer"):
+            threads._default_threads()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_splits_work_with_threads_of_its_own():
+    threads.set_num_threads(2)
+    try:
+        threads.run([lambda: None, lambda: None])  # the parent's pool now has a thread
+        pid = os.fork()
+        if pid == 0:  # child: a hang here would be the pool's dead threads
+            ok = threads.run([lambda: 1, lambda: 2]) == [1, 2]
+            os._exit(0 if ok else 1)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child's split work never finished")
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        threads.set_num_threads(threads._default_threads())

@@ -58,7 +58,7 @@ def test_gradient_accumulation_writes_in_place():
 def test_module_zero_grad_writes_in_place():
     model, _, _ = _stepped()
     before = _views(model)
-    model.zero_grad(set_to_none=False)
+    model.zero_grad(set_to_none=False)  # the in-place form (the default drops the gradient)
     _assert_same_views(model, before)
     assert all(not p.grad.data.any() for p in model.parameters())
     model.zero_grad()  # PyTorch 2's default drops the gradients; step() re-points them later
@@ -88,7 +88,7 @@ def test_after_the_four_the_optimizer_steps_the_values_the_model_uses():
     model, opt, x = _stepped()
     model.load_state_dict({k: np.ones_like(v) for k, v in model.state_dict().items()})
     model.to(dtype=np.float32)
-    model.zero_grad()
+    model.zero_grad(set_to_none=False)
     model(x).pow(2).mean().backward()
     params = list(model.parameters())
     old_buffer = [opt.state[p]["momentum_buffer"].copy() for p in params]

@@ -199,3 +199,12 @@ CASES += [
     Case("upsample_module", lambda m, x: m.nn.Upsample(scale_factor=2, mode="bilinear")(x),
          [arg((1, 2, 3, 3))]),
 ]  # fmt: skip
+
+CASES += [
+    Case("reflection_pad2d", lambda m, x: m.nn.ReflectionPad2d((1, 2, 0, 3))(x),
+         [arg((2, 3, 4, 5))]),
+    Case("replication_pad2d", lambda m, x: m.nn.ReplicationPad2d(2)(x), [arg((1, 2, 3, 3))]),
+    Case("circular_pad2d", lambda m, x: m.nn.CircularPad2d((1, 0, 2, 1))(x), [arg((1, 2, 3, 4))]),
+    Case("zero_pad2d", lambda m, x: m.nn.ZeroPad2d((1, 1, 0, 2))(x), [arg((2, 2, 3, 3))]),
+    Case("constant_pad2d", lambda m, x: m.nn.ConstantPad2d(1, 3.5)(x), [arg((2, 3, 3), "float32")]),
+]  # fmt: skip

@@ -109,3 +109,19 @@ def test_generative_training_on_device(device):
     trainer = st.train.GANTrainer(gan, opt(gan.G), opt(gan.D), progress=False)
     history = trainer.fit(loader, epochs=2)
     assert np.isfinite(history["d_loss"]).all() and np.isfinite(history["d_real"]).all()
+
+
+def test_save_and_load_across_devices(device, tmp_path):
+    """st.save writes host arrays from any device; st.load(map_location=) puts them back."""
+    model = make_model().to(device)
+    path = tmp_path / "m.safetensors"
+    st.save(model.state_dict(), path)
+    host = st.load(path)
+    assert all(t.device == "cpu" for t in host.values())
+    back = st.load(path, map_location=device)
+    assert all(t.device == device for t in back.values())
+    fresh = make_model(seed=3).to(device)
+    fresh.load_state_dict(back)
+    for k, v in fresh.state_dict().items():
+        np.testing.assert_array_equal(v, model.state_dict()[k], err_msg=k)
+    assert all(p.device == device for p in fresh.parameters())

@@ -1,5 +1,5 @@
 """The ``steepest`` command line: train, eval, resume, export, summary, lr-find, generate,
-study, sweep, datasets (``steepest --help`` lists them; a test checks this list against the
+datasets, study, sweep (``steepest --help`` lists them; a test checks this list against the
 parser).
 
 Every user mistake (a bad flag, an unknown name, an impossible value, a missing file) ends

@@ -1,5 +1,5 @@
 """The argparse tree: ``steepest {train, eval, resume, export, summary, lr-find, generate,
-study, sweep, datasets}``.
+datasets, study, sweep}``.
 
 Recipe flags default to ``argparse.SUPPRESS``, so the parsed namespace holds only the flags
 that were typed; they override the ``--config`` file, which overrides the defaults of

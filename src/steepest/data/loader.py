@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .dataset import has_batch_path
-from .sampler import numpy_generator
+from .sampler import resolve_generator
 
 Transform = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
@@ -70,7 +70,9 @@ class DataLoader:
     - ``num_workers=k`` makes batches in ``k`` threads, ``k * prefetch_factor`` (default 2)
       ahead, handed out in order, so results are identical to ``num_workers=0``. Threads,
       not processes: NumPy releases the GIL in array work and nothing is pickled; batches
-      that are pure Python (a per-sample ``__getitem__`` loop) gain little.
+      that are pure Python (a per-sample ``__getitem__`` loop) gain little. The threads share
+      the dataset: its ``__getitem__``/``get_batch`` must be safe to call concurrently (a
+      read-only dataset is; one that moves a shared file cursor is not).
       ``worker_init_fn(worker_id)`` runs once in each thread; ``persistent_workers`` keeps
       the threads between epochs; ``timeout`` (seconds, 0 = none) bounds the wait for a batch.
     - ``generator``: an ``st.Generator``, a NumPy Generator or an int seed; one draw from it
@@ -140,7 +142,7 @@ class DataLoader:
         if seed is not None and generator is not None:
             raise ValueError("pass seed or generator, not both")
         if seed is None:
-            seed = int(numpy_generator(generator).integers(0, 2**63))  # st.manual_seed fixes it
+            seed = int(resolve_generator(generator).integers(0, 2**63))  # st.manual_seed fixes it
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
@@ -365,6 +367,12 @@ class _WorkerPool:
     Threads, not processes: every batch is a pure function of (seed, epoch, index), NumPy
     releases the GIL in its array work, and nothing has to be pickled across processes.
     ``worker_init_fn(worker_id)`` runs once in each thread before its first batch.
+
+    Measured 2026-12-04 (16-core machine, NumPy 2.5, OPENBLAS_NUM_THREADS=1; a thread pool
+    mapping a batch function over 16 batches of (64, 3, 64, 64) float32, the mechanism used
+    here): an FFT blur took 0.320 s serially, 0.141 s on 2 threads, 0.064 s on 8; an
+    elementwise augmentation 0.057 s, 0.027 s, 0.009 s. bench/bench_loader_workers.py times
+    the loader itself; on the shared 2-core machine (load ~15) its numbers were noise.
     """
 
     def __init__(

@@ -15,20 +15,16 @@ from typing import Any
 
 import numpy as np
 
+from ..random import Generator, numpy_generator
 
-def numpy_generator(generator: Any) -> np.random.Generator:
-    """A NumPy Generator from an ``st.Generator``, a NumPy Generator, an int seed or None
-    (the global ``st`` generator)."""
-    if generator is None:
-        from ..random import generator_or_default  # late: data never imports the core eagerly
 
-        return generator_or_default(None).np
-    if isinstance(generator, np.random.Generator):
-        return generator
-    if isinstance(getattr(generator, "np", None), np.random.Generator):  # st.Generator
-        return generator.np
+def resolve_generator(generator: Any) -> np.random.Generator:
+    """A NumPy Generator from an int seed, or from what ``steepest.random.numpy_generator``
+    takes (an ``st.Generator``, a NumPy Generator, None for the global one)."""
     if isinstance(generator, int | np.integer) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
+    if generator is None or isinstance(generator, np.random.Generator | Generator):
+        return numpy_generator(generator)
     raise TypeError(
         f"generator must be an st.Generator, a numpy Generator or an int seed, got {generator!r}"
     )
@@ -72,7 +68,7 @@ class RandomSampler(Sampler):
             raise ValueError(f"RandomSampler: num_samples must be an int > 0, got {num_samples!r}")
         self.data_source, self.replacement = data_source, bool(replacement)
         self._num_samples = num_samples
-        self._rng = numpy_generator(generator)
+        self._rng = resolve_generator(generator)
         if n == 0:
             raise ValueError("RandomSampler: the dataset is empty")
 
@@ -97,7 +93,7 @@ class SubsetRandomSampler(Sampler):
 
     def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
         self.indices = np.asarray(list(indices), dtype=np.int64)
-        self._rng = numpy_generator(generator)
+        self._rng = resolve_generator(generator)
 
     def __iter__(self) -> Iterator[int]:
         return iter(self.indices[self._rng.permutation(len(self.indices))].tolist())
@@ -122,7 +118,7 @@ class WeightedRandomSampler(Sampler):
                 f"{np.count_nonzero(w)} non-zero weights"
             )
         self.weights, self.num_samples, self.replacement = w / w.sum(), num_samples, replacement
-        self._rng = numpy_generator(generator)
+        self._rng = resolve_generator(generator)
 
     def __iter__(self) -> Iterator[int]:
         n = len(self.weights)

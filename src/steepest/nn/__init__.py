@@ -45,6 +45,13 @@ from .loss import (
 )
 from .module import IncompatibleKeys, Module
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .padding import (
+    CircularPad2d,
+    ConstantPad2d,
+    ReflectionPad2d,
+    ReplicationPad2d,
+    ZeroPad2d,
+)
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d, MaxUnpool2d, Upsample
 from .recurrent import GRU, LSTM, RNN
@@ -66,6 +73,8 @@ __all__ = [
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "CircularPad2d",
+    "ConstantPad2d",
     "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
@@ -98,6 +107,8 @@ __all__ = [
     "ParameterList",
     "ReLU",
     "ReLU6",
+    "ReflectionPad2d",
+    "ReplicationPad2d",
     "ResidualBlock",
     "Sequential",
     "SiLU",
@@ -108,6 +119,7 @@ __all__ = [
     "Summary",
     "Tanh",
     "Upsample",
+    "ZeroPad2d",
     "functional",
     "init",
     "l1_penalty",

@@ -74,6 +74,8 @@ def max_pool2d(
     >>> y.shape, idx.shape
     ((1, 1, 3, 3), (1, 1, 3, 3))
     """
+    if not (ceil_mode or return_indices):  # the plain kernel: no extra work per call
+        return ops.max_pool2d(input, kernel_size, stride, padding, dilation)
     x, unbatched = _batched(input)
     k, s, p, d, out, extra = _geometry("max_pool2d", x, kernel_size, stride, padding, dilation,
                                        ceil_mode)  # fmt: skip

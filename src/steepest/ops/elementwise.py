@@ -14,12 +14,15 @@ from ..promotion import floating, promoted
 from ..tensor import Tensor
 
 
+# ``r if r.dtype is a.dtype and a.ndim``: NumPy and PyTorch agree whenever the result keeps
+# the dtype of a first operand with dims (measured: ``.dtype`` of a NumPy scalar, such as a
+# shared constant, costs ~180 ns, of an array ~20 ns); other cases go to ``promoted``.
 class Add(Function):
     saves_tensors = False
 
     def forward(self, a, b):
         r = a + b
-        return r if r.dtype is a.dtype is b.dtype else promoted(r, a, b)
+        return r if r.dtype is a.dtype and a.ndim else promoted(r, a, b)
 
     def backward(self, out, g):
         return g, g
@@ -30,7 +33,7 @@ class Sub(Function):
 
     def forward(self, a, b):
         r = a - b
-        return r if r.dtype is a.dtype is b.dtype else promoted(r, a, b)
+        return r if r.dtype is a.dtype and a.ndim else promoted(r, a, b)
 
     def backward(self, out, g):
         return g, -g
@@ -39,7 +42,7 @@ class Sub(Function):
 class Mul(Function):
     def forward(self, a, b):
         r = a * b
-        return r if r.dtype is a.dtype is b.dtype else promoted(r, a, b)
+        return r if r.dtype is a.dtype and a.ndim else promoted(r, a, b)
 
     def backward(self, out, g):
         a, b = self.parents
@@ -48,10 +51,11 @@ class Mul(Function):
 
 class Div(Function):
     def forward(self, a, b):
-        if a.dtype is not b.dtype or a.dtype.kind != "f":  # int / int is float, as in PyTorch
-            a, b = floating(a), floating(b)
-            return promoted(a / b, a, b)
-        return a / b
+        r = a / b
+        if r.dtype is a.dtype and a.ndim:
+            return r
+        a, b = floating(a), floating(b)  # int / int is float, as in PyTorch
+        return promoted(a / b, a, b)
 
     def backward(self, out, g):
         a, b = self.parents
@@ -76,7 +80,7 @@ class Pow(Function):
 
     def forward(self, a, b):
         r = a**b
-        return r if r.dtype is a.dtype is b.dtype else promoted(r, a, b)
+        return r if r.dtype is a.dtype and a.ndim else promoted(r, a, b)
 
     def backward(self, out, g):
         a, b = self.parents
@@ -144,7 +148,7 @@ class Maximum(Function):
 
     def forward(self, a, b):
         r = array_module(a, b).maximum(a, b)
-        return r if r.dtype is a.dtype is b.dtype else promoted(r, a, b)
+        return r if r.dtype is a.dtype and a.ndim else promoted(r, a, b)
 
     def backward(self, out, g):
         a, b = self.parents
@@ -157,7 +161,7 @@ class Minimum(Function):
 
     def forward(self, a, b):
         r = array_module(a, b).minimum(a, b)
-        return r if r.dtype is a.dtype is b.dtype else promoted(r, a, b)
+        return r if r.dtype is a.dtype and a.ndim else promoted(r, a, b)
 
     def backward(self, out, g):
         a, b = self.parents
@@ -188,7 +192,7 @@ class Where(Function):
     def forward(self, a, b, cond=None):
         self.cond = cond
         r = array_module(a, b).where(cond, a, b)
-        return r if r.dtype is a.dtype is b.dtype else promoted(r, a, b)
+        return r if r.dtype is a.dtype and a.ndim else promoted(r, a, b)
 
     def backward(self, out, g):
         zero = 0.0  # a Python float becomes a constant of g's dtype; a float32 NumPy scalar

@@ -18,7 +18,9 @@ from .shape import getitem
 def _coordinates(index: Any, axis: int) -> tuple[Any, ...]:
     """A full NumPy index that picks ``index`` along ``axis`` and the same position elsewhere."""
     xp = array_module(index)
-    grids = list(xp.indices(index.shape, sparse=True))
+    n = index.ndim  # np.indices(shape, sparse=True) by hand: CuPy's indices has no sparse=
+    grids = [xp.arange(k).reshape((1,) * i + (k,) + (1,) * (n - i - 1))
+             for i, k in enumerate(index.shape)]
     grids[axis] = index
     return tuple(grids)
 

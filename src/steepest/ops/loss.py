@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from ..autograd import Function
 from ..backend import array_module
 from ..tensor import Tensor
@@ -116,10 +117,11 @@ def cross_entropy(
         if w.shape != (c,):
             raise ValueError(f"cross_entropy: weight needs shape ({c},), got {w.shape}")
     xp = array_module(logits.data)
-    if (isinstance(target, Tensor) and target.dtype.kind == "f") or (
-        not isinstance(target, Tensor) and np.asarray(target).dtype.kind == "f"
-    ):  # class probabilities
-        q = target if isinstance(target, Tensor) else Tensor(np.asarray(target, logits.dtype))
+    if not isinstance(target, Tensor):  # a list or an array: onto the logits' device
+        t = backend.asarray_on(target, logits.device)
+        target = Tensor(t.astype(logits.dtype, copy=False) if t.dtype.kind == "f" else t)
+    if target.dtype.kind == "f":  # class probabilities
+        q = target
         if unbatched:
             q = reshape(q, (1, -1))
         if q.shape != logits.shape:
@@ -232,7 +234,8 @@ def binary_cross_entropy(
     >>> st.binary_cross_entropy(st.tensor([0.9, 0.2]), st.tensor([1.0, 0.0]))
     """
     x = input if isinstance(input, Tensor) else Tensor(input)
-    y = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=x.dtype))
+    y = target if isinstance(target, Tensor) else Tensor(
+        backend.asarray_on(target, x.device, x.dtype))  # a list or array: onto x's device
     if reduction not in _REDUCTIONS:
         raise ValueError(f"binary_cross_entropy: reduction must be one of {_REDUCTIONS}")
     if y.shape != x.shape:
@@ -263,7 +266,8 @@ def binary_cross_entropy_with_logits(
     ``weight`` w (broadcast to the logits) rescales each element, ``pos_weight`` pw the positives.
     """
     x = logits if isinstance(logits, Tensor) else Tensor(logits)
-    y = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=x.dtype))
+    y = target if isinstance(target, Tensor) else Tensor(
+        backend.asarray_on(target, x.device, x.dtype))  # a list or array: onto x's device
     if y.shape != x.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: target {y.shape} vs logits {x.shape}")
     if reduction not in _REDUCTIONS:

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..autograd import Function, is_grad_enabled
 from ..backend import array_module
 from ..tensor import Tensor
+from . import threads
 
 
 def _channel_axes(ndim: int) -> tuple[int, ...]:
     return (0, *range(2, ndim))  # every axis but the channel axis 1
+
+
+def _by_channels(xp: Any, x: Any, work: Any) -> None:
+    """``work(channels)`` over slices of axis 1 that cover it: on threads' pool for a large
+    NumPy array (each channel's statistics are its own, so the blocks share nothing)."""
+    c = x.shape[1]
+    pieces = threads.parts(x.size, c) if xp is np else 1
+    threads.run([lambda r=r: work(slice(*r)) for r in threads.ranges(c, pieces)])
 
 
 class BatchNorm(Function):
@@ -40,11 +51,19 @@ class BatchNorm(Function):
         xp = array_module(x)
         axes = _channel_axes(x.ndim)
         shape = (1, -1) + (1,) * (x.ndim - 2)
-        mean = x.mean(axis=axes, keepdims=True)
-        xhat = x - mean
-        var = xp.mean(xp.square(xhat), axis=axes, keepdims=True)
+        stats = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        xhat = xp.empty_like(x)  # x's memory layout (a conv's output is batch-innermost)
+        mean, var = xp.empty(stats, x.dtype), xp.empty(stats, x.dtype)
+
+        def work(c: slice) -> None:
+            xs, xh = x[:, c], xhat[:, c]
+            mean[:, c] = xs.mean(axis=axes, keepdims=True)
+            xp.subtract(xs, mean[:, c], out=xh)
+            var[:, c] = xp.mean(xp.square(xh), axis=axes, keepdims=True)
+            xh *= 1.0 / xp.sqrt(var[:, c] + eps)  # in place: x - mean is not needed again
+
+        _by_channels(xp, x, work)
         r = 1.0 / xp.sqrt(var + eps)
-        xhat *= r  # in place: x - mean is not needed again
         self.xhat, self.r, self.eps = xhat, r, eps
         if running_mean is not None:  # updated in place, as torch's batch_norm does
             m = x.size // x.shape[1]
@@ -65,13 +84,33 @@ class BatchNorm(Function):
             r = ((centered * centered).mean(axes, keepdims=True) + self.eps) ** -0.5
             xhat = centered * r
         else:
-            xhat, r = Tensor._from_op(self.xhat, False), Tensor._from_op(self.r, False)
+            return self._backward_arrays(g.data, weight.data, axes, shape)
         m = x.numel() // x.shape[1]
         db = g.sum(axes, keepdims=True)
         dw = (g * xhat).sum(axes, keepdims=True)
         a = weight.reshape(shape) * r  # per channel: the three terms cost one pass each
         dx = g * a - (xhat * (a * dw / m) + a * db / m)
         return dx, dw.reshape(-1), db.reshape(-1)
+
+    def _backward_arrays(self, g: Any, weight: Any, axes: tuple, shape: tuple) -> tuple:
+        """The rule above on raw arrays, channel blocks on threads (no graph to record)."""
+        xhat, r = self.xhat, self.r
+        xp = array_module(xhat)
+        m = xhat.size // xhat.shape[1]
+        dx = xp.empty_like(xhat)
+        db, dw = xp.empty_like(r), xp.empty_like(r)
+        a = weight.reshape(shape) * r
+
+        def work(c: slice) -> None:
+            gs, xh, ac = g[:, c], xhat[:, c], a[:, c]
+            db[:, c] = gs.sum(axes, keepdims=True)
+            dw[:, c] = (gs * xh).sum(axes, keepdims=True)
+            xp.multiply(xh, ac * dw[:, c] / m, out=dx[:, c])
+            dx[:, c] += ac * db[:, c] / m
+            xp.subtract(gs * ac, dx[:, c], out=dx[:, c])
+
+        _by_channels(xp, xhat, work)
+        return Tensor(dx), Tensor(dw.reshape(-1)), Tensor(db.reshape(-1))
 
 
 def batch_norm(

@@ -39,7 +39,9 @@ MIN_ELEMENTS_PER_BLOCK = 1 << 15
 def _default_threads() -> int:
     env = os.environ.get("STEEPEST_NUM_THREADS")
     if env:
-        return max(1, int(env))
+        if not env.strip().isdigit() or int(env) < 1:
+            raise ValueError(f"STEEPEST_NUM_THREADS must be a positive integer, got {env!r}")
+        return int(env)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return min(cores or 1, 8)
 
@@ -48,6 +50,17 @@ _num_threads = _default_threads()
 _pool: ThreadPoolExecutor | None = None
 _lock = threading.Lock()  # one split region at a time: BLAS's thread count is process-wide
 _blas: tuple[Callable[[int], Any], Callable[[], int]] | bool | None = None  # False: not found
+
+
+def _forget_after_fork() -> None:
+    """A forked child (a DataLoader worker) has the pool object but none of its threads:
+    work submitted there would wait forever, so the child starts its own on first use."""
+    global _pool, _lock
+    _pool, _lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def get_num_threads() -> int:
