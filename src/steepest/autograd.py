@@ -124,6 +124,9 @@ class no_grad(contextlib.ContextDecorator):
 
     _enabled = False
 
+    def _recreate_cm(self) -> no_grad:
+        return type(self)()  # a decorator's calls each keep their own previous mode (recursion)
+
     def __enter__(self) -> None:
         self._previous = _switch_grad_mode(self._enabled)
 

@@ -106,3 +106,12 @@ def test_backward_in_one_thread_does_not_turn_off_recording_in_another():
         assert _records()
     t.join(30)
     assert errors == []
+
+
+def test_a_recursive_no_grad_function_restores_grad_mode():
+    @st.no_grad()
+    def depth(n):
+        return _records() if n == 0 else depth(n - 1)
+
+    assert depth(3) is False
+    assert st.is_grad_enabled() and _records()
