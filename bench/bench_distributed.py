@@ -43,6 +43,7 @@ def _model(name: str):
 
 
 def worker(name: str, steps: int, warmup: int = 5) -> None:
+    # --batch overrides the global batch (a larger one shows the per-step fixed costs' share)
     """One configuration (inside mpiexec or alone): train, print one JSON line on rank 0."""
     import steepest as st
     from steepest import distributed as dist
@@ -87,7 +88,7 @@ def worker(name: str, steps: int, warmup: int = 5) -> None:
                           "grad_mb": sum(g.nbytes for g in grads) / 1e6}))
 
 
-def _run(config: str, name: str, steps: int) -> dict[str, float]:
+def _run(config: str, name: str, steps: int, batch: int | None) -> dict[str, float]:
     from steepest.distributed import launch
 
     procs, threads = {"1p x 1t": (1, 1), "2p x 1t": (2, 1), "1p x 2t": (1, 2)}[config]
@@ -95,6 +96,8 @@ def _run(config: str, name: str, steps: int) -> dict[str, float]:
     for key in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[key] = str(threads)
     program = [str(Path(__file__).resolve()), "--worker", name, "--steps", str(steps)]
+    if batch:
+        program += ["--batch", str(batch)]
     cmd = launch.mpi_command(procs, program) if procs > 1 else [sys.executable, *program]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -105,8 +108,11 @@ def main() -> None:
     ap.add_argument("--models", default="mlp,lenet5")
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=None, help="global batch for every model")
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.batch:
+        BATCH.update(dict.fromkeys(BATCH, args.batch))
     if args.worker:
         worker(args.worker, args.steps)
         return
@@ -120,7 +126,7 @@ def main() -> None:
         runs: dict[str, list[dict[str, float]]] = {c: [] for c in configs}
         for _ in range(args.repeats):
             for c in configs:
-                runs[c].append(_run(c, name, args.steps))
+                runs[c].append(_run(c, name, args.steps, args.batch))
         base = statistics.median(r["samples_per_s"] for r in runs["1p x 1t"])
         for c in configs:
             med = {k: statistics.median(r[k] for r in runs[c]) for k in runs[c][0]}

@@ -6,29 +6,7 @@ They are the same objects, not copies: ``st.utils.data.DataLoader is st.data.Dat
 >>> loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True)
 """
 
-from ..data.dataset import ArrayDataset, Dataset, Subset, TensorDataset, random_split
-from ..data.loader import DataLoader, default_collate
-from ..data.sampler import (
-    BatchSampler,
-    RandomSampler,
-    Sampler,
-    SequentialSampler,
-    SubsetRandomSampler,
-    WeightedRandomSampler,
-)
+from .. import data as _data
+from ..data import *  # noqa: F403 - one list of names: st.data's
 
-__all__ = [
-    "ArrayDataset",
-    "BatchSampler",
-    "DataLoader",
-    "Dataset",
-    "RandomSampler",
-    "Sampler",
-    "SequentialSampler",
-    "Subset",
-    "SubsetRandomSampler",
-    "TensorDataset",
-    "WeightedRandomSampler",
-    "default_collate",
-    "random_split",
-]
+__all__ = [name for name in _data.__all__ if name not in ("text", "transforms")]

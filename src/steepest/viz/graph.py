@@ -13,9 +13,10 @@ a batch norm), and the ops of one module prefix (``layer1.0``) become one box.
 
 from __future__ import annotations
 
+import contextlib
 import html
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -223,6 +224,19 @@ def dot_lines(s: Structure, show_grads: bool = True, expand: bool = False) -> li
     return [line + "\n" for line in lines]
 
 
+@contextlib.contextmanager
+def _needs_dot(graphviz: Any) -> Iterator[None]:
+    """Graphviz's missing-program error as one line that names the package to install."""
+    try:
+        yield
+    except graphviz.ExecutableNotFound as e:
+        raise RuntimeError(
+            "rendering needs the Graphviz program 'dot', which is not installed: "
+            "apt-get install graphviz (Debian/Ubuntu) or brew install graphviz (macOS); "
+            "the DOT text is in .source meanwhile"
+        ) from e
+
+
 def _digraph_class() -> type:
     try:
         import graphviz
@@ -244,22 +258,12 @@ def _digraph_class() -> type:
             yield from super().__iter__(subgraph=subgraph)
 
         def render(self, *args: Any, **kwargs: Any) -> Any:
-            try:
+            with _needs_dot(graphviz):
                 return super().render(*args, **kwargs)
-            except graphviz.ExecutableNotFound as e:
-                raise RuntimeError(
-                    "rendering needs the Graphviz program 'dot', which is not installed: "
-                    "apt-get install graphviz (Debian/Ubuntu) or brew install graphviz (macOS); "
-                    "the DOT text is in .source meanwhile"
-                ) from e
 
         def pipe(self, *args: Any, **kwargs: Any) -> Any:
-            try:
+            with _needs_dot(graphviz):
                 return super().pipe(*args, **kwargs)
-            except graphviz.ExecutableNotFound as e:
-                raise RuntimeError(
-                    "rendering needs the Graphviz program 'dot': apt-get install graphviz"
-                ) from e
 
     return GradGraph
 
