@@ -40,6 +40,8 @@ def setup(single_thread: bool, no_torch: bool = False):
         if os.environ.get("OPENBLAS_NUM_THREADS") != "1":
             sys.exit("--single-thread needs OPENBLAS_NUM_THREADS=1 in the environment")
         st.optim.parallel.set_num_threads(1)
+        if hasattr(st.ops, "threads"):  # the conv / pool / batch-norm blocks too
+            st.ops.threads.set_num_threads(1)
         if torch is not None:
             torch.set_num_threads(1)
     return torch, "cpu" if single_thread else "wall"

@@ -50,6 +50,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=200)
     args = parser.parse_args()
     st.optim.parallel.set_num_threads(1)
+    if hasattr(st.ops, "threads"):  # CPU ms of one thread: the conv blocks stay here too
+        st.ops.threads.set_num_threads(1)
     st.manual_seed(0)
     model = build(args.model)
     opt = st.optim.Adam(model.parameters(), lr=1e-3)
