@@ -1,6 +1,7 @@
 """N ranks with global batch B train exactly like one process with batch B; shards partition
 each epoch; a rank that fails ends the whole job quickly, naming itself."""
 
+import re
 import subprocess
 import sys
 import time
@@ -110,4 +111,5 @@ def test_a_failing_rank_ends_the_job_naming_it(tmp_path, how):
         assert "steepest: rank 1 of 3 failed: RuntimeError: deliberate failure" in done.stderr
         assert "without a Python error" not in done.stderr  # one line names the rank
     else:  # the launcher names the killed rank, watching the pids the ranks wrote
-        assert "steepest: rank 1 (pid " in done.stderr
+        # rank 1 is named; on a loaded machine, beside others that were gone by the first poll
+        assert re.search(r"steepest: rank (\d \(pid \d+\) or )*1 \(pid \d+\)", done.stderr)

@@ -129,9 +129,9 @@ class _Watch:
         if m is None:
             return None  # no rank died: they ended through MPI_Abort (an error, named already)
         reported = int(m.group(1))
+        # several gone at the first poll (a loaded machine polls late): name them all rather
+        # than trust Hydra's pid, which is often one it killed itself
         pids = self.first or [reported]
-        if len(pids) > 1 and reported in pids:
-            pids = [reported]
         if not pids:
             return None
         ranks = " or ".join(f"{self._rank(p)[0]} (pid {p})" for p in sorted(pids))
