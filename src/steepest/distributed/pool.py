@@ -14,6 +14,7 @@ data-parallel with the pool's other ranks. ``fn`` must be importable (a module-l
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +23,22 @@ from typing import Any
 from . import _comm
 
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def one_blas_thread_per_child() -> Iterator[None]:
+    """Set the BLAS thread variables to 1 for processes spawned inside (they read them at
+    NumPy's import), and put the parent's values back afterwards."""
+    saved = {k: os.environ.get(k) for k in THREAD_VARS}
+    os.environ.update({k: "1" for k in THREAD_VARS})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _solo_call(fn_item: tuple[Callable[[Any], Any], int, Any]) -> tuple[int, Any]:
@@ -46,18 +63,10 @@ def pool_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int = 1,
         for task in tasks:
             yield _solo_call(task)
         return
-    saved = {k: os.environ.get(k) for k in THREAD_VARS}
-    os.environ.update({k: "1" for k in THREAD_VARS})  # children read it at numpy import
-    try:
+    with one_blas_thread_per_child():
         ctx = multiprocessing.get_context("spawn")
         with ctx.Pool(min(workers, len(tasks))) as pool:
             yield from pool.imap_unordered(_solo_call, tasks)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def pool_size() -> int:

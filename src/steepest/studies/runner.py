@@ -30,7 +30,6 @@ from typing import Any
 from ..atomic import atomic_write_bytes
 
 CACHE_VERSION = 1
-THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass
@@ -149,9 +148,9 @@ def run_jobs(jobs: Sequence[tuple[str, dict[str, Any]]], out: Path, workers: int
             done += 1
             report(study, record)
     elif todo:
-        saved = {k: os.environ.get(k) for k in THREAD_VARS}
-        os.environ.update({k: "1" for k in THREAD_VARS})  # children read it at numpy import
-        try:
+        from ..distributed.pool import one_blas_thread_per_child
+
+        with one_blas_thread_per_child():
             ctx = multiprocessing.get_context("spawn")
             with ctx.Pool(min(workers, len(todo)), initializer=_init_worker) as pool:
                 for study, config, record in pool.imap_unordered(execute,
@@ -160,12 +159,6 @@ def run_jobs(jobs: Sequence[tuple[str, dict[str, Any]]], out: Path, workers: int
                     records[same[config_key(study, config)][0]] = record
                     done += 1
                     report(study, record)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
     for indices in same.values():
         for i in indices[1:]:
             records[i] = records[indices[0]]
