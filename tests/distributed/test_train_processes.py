@@ -72,8 +72,9 @@ def test_killed_rank_stops_the_job_and_resume_continues(tmp_path):
     assert time.monotonic() - killed_at < 15
     assert job.returncode != 0
     lines = [x for x in err.splitlines() if x.startswith("steepest: rank")]
-    assert len(lines) == 1 and lines[0].startswith(f"steepest: rank 1 (pid {rank1}) of 2 "
-                                                   "ended without a Python error"), err
+    # one line naming the killed rank (beside rank 0 if Hydra had stopped it by the first poll)
+    assert len(lines) == 1 and f" 1 (pid {rank1})" in lines[0], err
+    assert "of 2 ended without a Python error" in lines[0], err
     # the last checkpoint is intact and `resume` continues from it, on two ranks again
     state = load_checkpoint(run / "checkpoints" / "last.safetensors")  # verifies its SHA-256
     done = int(state["trainer"]["epoch"])
