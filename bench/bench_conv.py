@@ -80,6 +80,17 @@ def naive_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pad: in
 
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
+# Pause before each timed case. Both libraries' idle threads spin after their work (OpenBLAS's
+# for about 0.1 s, PyTorch's OpenMP threads too), and a case that starts while the previous
+# case's threads still spin runs on half a machine: PyTorch's MLP ran 8,500 samples/s right
+# after steepest's case and 12,600 after a 0.5 s pause (2026-12-04, batch 32). A user runs one
+# library per process, so each case gets a machine the other has left.
+SETTLE_S = 0.5
+
+
+def settle() -> None:
+    time.sleep(SETTLE_S)
+
 
 def measure(
     cases: dict[str, Callable[[], object]], repeats: int, stat: str, clock: str = "wall"
@@ -91,6 +102,7 @@ def measure(
         fn()
     for _ in range(repeats):
         for key, fn in cases.items():
+            settle()
             start = now()
             fn()
             times[key].append((now() - start) * 1e3)

@@ -95,6 +95,7 @@ class TorchRun:
 
 
 CLOCK = time.perf_counter  # time.thread_time with --single-thread
+SETTLE_S = 0.5  # pause before each timed run: see bench_conv.SETTLE_S
 
 
 def time_run(runner, x: np.ndarray, y: np.ndarray, batch: int, steps: int) -> float:
@@ -166,6 +167,7 @@ def main() -> None:
             time_run(r, x, y, batch, 10)  # warm-up: buffers, caches, BLAS threads
         for _ in range(args.repeats):
             for name, r in runners.items():  # alternate, so load changes hit both
+                time.sleep(SETTLE_S)  # the other library's threads stop spinning first
                 speeds[name].append(time_run(r, x, y, batch, args.steps))
         med = {k: statistics.median(v) for k, v in speeds.items()}
         opt_st = time_optimizer_step(runners["steepest"].opt)

@@ -227,3 +227,73 @@ def test_a_forked_child_splits_work_with_threads_of_its_own():
         assert os.waitstatus_to_exitcode(status) == 0
     finally:
         threads.set_num_threads(threads._default_threads())
+
+
+@pytest.mark.parametrize(
+    ("a_shape", "b_shape"),
+    [((7, 5), (5, 3)),  # more rows than columns: cut by rows
+     ((3, 5), (5, 9)),  # cut by columns
+     ((4, 6, 5), (4, 5, 3)),  # batched
+     ((2, 1, 6, 5), (3, 5, 4)),  # batch dimensions broadcast
+     ((6, 5), (2, 5, 7))],
+    ids=["rows", "columns", "batched", "broadcast", "broadcast-a"],
+)  # fmt: skip
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_split_matmul_matches_numpy(monkeypatch, a_shape, b_shape, dtype):
+    """Every cut of threads.matmul gives np.matmul's product, shape and dtype, with BLAS on
+    one thread inside each block and back to its own count afterwards."""
+    _, get = threads._blas_controls()
+    before, seen = get(), []
+    real = np.matmul
+
+    def spy(*args, **kwargs):
+        seen.append(get())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(threads, "MIN_MACS_PER_BLOCK", 1)
+    monkeypatch.setattr(threads, "BLAS_SPIN_S", float("inf"))  # as if a conv had just split
+    monkeypatch.setattr(threads.np, "matmul", spy)
+    a, b = draw(*a_shape).astype(dtype), draw(*b_shape).astype(dtype)
+    threads.set_num_threads(3)
+    try:
+        got = threads.matmul(a, b)
+    finally:
+        threads.set_num_threads(threads._default_threads())
+    want = real(a, b)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-14)
+    assert len(seen) == 3 and set(seen) == {1}  # three blocks, BLAS on one thread in each
+    assert get() == before
+
+
+def test_matmul_keeps_to_blas_threads_unless_ours_just_ran(monkeypatch):
+    """A product long after the last split runs on BLAS's own threads (an MLP's case); one
+    right after a split runs on ours (a CNN's): mixing the two would make them spin at once."""
+    _, get = threads._blas_controls()
+    seen = []
+    real = np.matmul
+    monkeypatch.setattr(threads, "MIN_MACS_PER_BLOCK", 1)
+    monkeypatch.setattr(threads.np, "matmul", lambda *a, **k: seen.append(get()) or real(*a, **k))
+    a, c = draw(4, 3), draw(3, 2)
+    threads.set_num_threads(2)
+    try:
+        monkeypatch.setattr(threads, "_last_split", -1e9)
+        threads.matmul(a, c, out=np.empty((4, 2)))
+        assert seen == [get()]  # one call, BLAS as configured
+        threads.run([lambda: None, lambda: None])  # a split: now ours
+        seen.clear()
+        threads.matmul(a, c)
+        assert seen == [1, 1]
+    finally:
+        threads.set_num_threads(threads._default_threads())
+
+
+def test_matmul_leaves_other_operands_to_numpy():
+    """One configured thread, or a 1-D operand: plain ``a @ b``, NumPy's own result."""
+    a, b, c = draw(4, 3), draw(3), draw(3, 2)
+    np.testing.assert_array_equal(threads.matmul(a, b), a @ b)
+    threads.set_num_threads(1)
+    try:
+        np.testing.assert_array_equal(threads.matmul(a, c), a @ c)
+    finally:
+        threads.set_num_threads(threads._default_threads())

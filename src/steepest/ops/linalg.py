@@ -8,13 +8,14 @@ from ..autograd import Function
 from ..tensor import Tensor
 from .reduce import sum
 from .shape import reshape, swapaxes
+from .threads import matmul as _product  # a @ b on steepest's threads (NumPy), else a @ b
 
 
 class MatMul(Function):
     """``a @ b`` for operands with >= 2 dims; batch dimensions broadcast."""
 
     def forward(self, a, b):
-        return a @ b
+        return _product(a, b)
 
     def backward(self, out, g):
         a, b = self.parents
@@ -52,15 +53,15 @@ class Linear(Function):
     """
 
     def forward(self, x, weight, bias=None):
-        y = x @ weight.T  # BLAS reads the transposed operand in place: no copy
+        y = _product(x, weight.T)  # BLAS reads the transposed operand in place: no copy
         if bias is not None:
             y += bias  # into the fresh product: no second (N, out) array
         return y
 
     def backward(self, out, g):
         x, w = self.parents[0], self.parents[1]
-        gx = g @ w if x.requires_grad else None
-        gw = g.T @ x if w.requires_grad else None
+        gx = _product(g, w) if x.requires_grad else None
+        gw = _product(g.T, x) if w.requires_grad else None
         if len(self.parents) == 2:
             return gx, gw
         return gx, gw, sum(g, 0) if self.parents[2].requires_grad else None
