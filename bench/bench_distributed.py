@@ -6,9 +6,10 @@ Run (one line; takes ~2 minutes on 2 cores):
 For each model the same training step (zero_grad, forward, backward, allreduce, Adam) runs on a
 *global* batch (MLP 784-512-512-10: 256; LeNet-5 on 28x28: 128) of random MNIST-shaped data:
 
-* ``1p x 1t``: one process, ``OPENBLAS_NUM_THREADS=1`` and one optimizer thread;
+* ``1p x 1t``: one process, ``OPENBLAS_NUM_THREADS=STEEPEST_NUM_THREADS=1`` (BLAS, kernels and
+  optimizer on one thread; before 2026-12-04 the conv kernels' pool still ran 2 threads here);
 * ``2p x 1t``: ``mpiexec -n 2 python -m mpi4py``, each rank one thread and half the batch;
-* ``1p x 2t``: one process, two BLAS and optimizer threads (what one process does alone).
+* ``1p x 2t``: one process, two threads of each (what one process does alone).
 
 The three configurations alternate, ``--repeats`` times each; medians are reported: global
 samples/s, the speed-up over 1p x 1t, and for 2 processes the time inside the gradient
@@ -48,7 +49,6 @@ def worker(name: str, steps: int, warmup: int = 5) -> None:
     import steepest as st
     from steepest import distributed as dist
 
-    st.optim.parallel.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", "1")))
     model, shape = _model(name)
     opt = dist.DistributedOptimizer(st.optim.Adam(model.parameters(), lr=1e-3), model)
     world, rank = dist.world_size(), dist.rank()
@@ -93,7 +93,8 @@ def _run(config: str, name: str, steps: int, batch: int | None) -> dict[str, flo
 
     procs, threads = {"1p x 1t": (1, 1), "2p x 1t": (2, 1), "1p x 2t": (1, 2)}[config]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
-    for key in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    for key in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                "STEEPEST_NUM_THREADS"):  # steepest's own pool (kernels, optimizer) too
         env[key] = str(threads)
     program = [str(Path(__file__).resolve()), "--worker", name, "--steps", str(steps)]
     if batch:

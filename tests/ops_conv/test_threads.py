@@ -130,7 +130,7 @@ def test_blas_threads_are_restored_and_tasks_run_on_other_threads():
     try:
         out = threads.run([lambda: seen.append((threading.get_ident(), get())) or 1] * 2)
     finally:
-        threads.set_num_threads(threads._default_threads())
+        threads.set_num_threads(threads.default_threads())
     assert out == [1, 1]
     assert {blas for _, blas in seen} == {1}  # one BLAS thread inside every block
     assert len({ident for ident, _ in seen}) == 2
@@ -148,7 +148,7 @@ def test_a_failing_block_raises_after_all_blocks_finish():
         with pytest.raises(RuntimeError, match="block 0 failed"):
             threads.run([fail, lambda: done.append(1)])
     finally:
-        threads.set_num_threads(threads._default_threads())
+        threads.set_num_threads(threads.default_threads())
     assert done == [1]
 
 
@@ -162,7 +162,7 @@ def test_ranges_and_parts():
         assert threads.parts(10**9, 3) == 3  # no more blocks than rows
         assert threads.parts(threads.MIN_ELEMENTS_PER_BLOCK - 1, 100) == 1  # too small
     finally:
-        threads.set_num_threads(threads._default_threads())
+        threads.set_num_threads(threads.default_threads())
     for bad in (0, 1.5, True):
         with pytest.raises(ValueError, match=r"ops\.set_num_threads"):
             threads.set_num_threads(bad)
@@ -198,11 +198,11 @@ def test_split_batch_norm_matches_the_formula(split, dtype):
 
 def test_the_environment_sets_the_thread_count(monkeypatch):
     monkeypatch.setenv("STEEPEST_NUM_THREADS", "3")
-    assert threads._default_threads() == 3
+    assert threads.default_threads() == 3
     for bad in ("0", "two", "-1"):
         monkeypatch.setenv("STEEPEST_NUM_THREADS", bad)
         with pytest.raises(ValueError, match="STEEPEST_NUM_THREADS must be a positive integer"):
-            threads._default_threads()
+            threads.default_threads()
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
@@ -226,7 +226,7 @@ def test_a_forked_child_splits_work_with_threads_of_its_own():
             pytest.fail("the forked child's split work never finished")
         assert os.waitstatus_to_exitcode(status) == 0
     finally:
-        threads.set_num_threads(threads._default_threads())
+        threads.set_num_threads(threads.default_threads())
 
 
 @pytest.mark.parametrize(
@@ -258,7 +258,7 @@ def test_split_matmul_matches_numpy(monkeypatch, a_shape, b_shape, dtype):
     try:
         got = threads.matmul(a, b)
     finally:
-        threads.set_num_threads(threads._default_threads())
+        threads.set_num_threads(threads.default_threads())
     want = real(a, b)
     assert got.shape == want.shape and got.dtype == want.dtype
     np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-14)
@@ -285,7 +285,7 @@ def test_matmul_keeps_to_blas_threads_unless_ours_just_ran(monkeypatch):
         threads.matmul(a, c)
         assert seen == [1, 1]
     finally:
-        threads.set_num_threads(threads._default_threads())
+        threads.set_num_threads(threads.default_threads())
 
 
 def test_matmul_leaves_other_operands_to_numpy():
@@ -296,4 +296,4 @@ def test_matmul_leaves_other_operands_to_numpy():
     try:
         np.testing.assert_array_equal(threads.matmul(a, c), a @ c)
     finally:
-        threads.set_num_threads(threads._default_threads())
+        threads.set_num_threads(threads.default_threads())

@@ -8,7 +8,8 @@ it into the virtual environment's ``bin``), else the first on PATH.
 Settings chosen for one machine (measured here, 2026-12-04, mpich 5.0.2 wheel, as root and
 without a network): Hydra runs as root with no extra flag; ``-launcher fork`` starts the
 ranks locally, so no ssh is needed; each rank gets ``OPENBLAS_NUM_THREADS`` (and OMP/MKL) =
-cores // N unless the user set it, because N ranks each running a multi-threaded BLAS on
+cores // N unless the user set it, and so does steepest's own pool (``STEEPEST_NUM_THREADS``:
+kernels and optimizer), because N ranks each running a multi-threaded BLAS on
 the same cores slow each other down.
 
 When a rank is killed by a signal, Hydra reports only a pid; every rank writes its pid to a
@@ -56,7 +57,8 @@ def rank_env(n: int, pid_dir: str | None = None, threads: int | None = None
     """The environment of the ranks: BLAS threads split over them (unless the user chose),
     or exactly ``threads`` (pools: one per task, as the local worker processes have)."""
     env = dict(os.environ)
-    for key in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    for key in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                "STEEPEST_NUM_THREADS"):
         if threads is not None:
             env[key] = str(threads)
         else:

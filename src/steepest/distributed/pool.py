@@ -2,8 +2,9 @@
 
 ``pool_map(fn, items, workers, mpi)`` yields ``(index, result)`` as tasks finish:
 
-* ``mpi=False``: ``workers`` spawn processes on this machine, ``OPENBLAS_NUM_THREADS=1``
-  (one BLAS thread per process is both faster and fairer on a small machine);
+* ``mpi=False``: ``workers`` spawn processes on this machine, one thread each (BLAS and
+  steepest's own, ``STEEPEST_NUM_THREADS=1``): one thread per process is both faster and
+  fairer on a small machine;
 * ``mpi=True``: ``mpi4py.futures.MPIPoolExecutor``: launched as
   ``mpiexec -n N python -m mpi4py.futures -m steepest ...``, rank 0 runs the command and
   ranks 1..N-1 run tasks, on one machine or many.
@@ -22,7 +23,7 @@ from typing import Any
 
 from . import _comm
 
-THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "STEEPEST_NUM_THREADS")
 
 
 @contextlib.contextmanager

@@ -42,7 +42,8 @@ import numpy as np
 MIN_ELEMENTS_PER_BLOCK = 1 << 15
 
 
-def _default_threads() -> int:
+def default_threads() -> int:
+    """STEEPEST_NUM_THREADS if set, else the cores this process may run on (at most 8)."""
     env = os.environ.get("STEEPEST_NUM_THREADS")
     if env:
         if not env.strip().isdigit() or int(env) < 1:
@@ -52,7 +53,7 @@ def _default_threads() -> int:
     return min(cores or 1, 8)
 
 
-_num_threads = _default_threads()
+_num_threads = default_threads()
 _pool: list[_Worker] | None = None
 _lock = threading.Lock()  # one split region at a time: BLAS's thread count is process-wide
 _blas: tuple[Callable[[int], Any], Callable[[], int]] | bool | None = None  # False: not found

@@ -13,15 +13,16 @@ to a thread costs tens of microseconds.
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+
+from ..ops.threads import default_threads
 
 # A range is split across threads only when each thread gets at least this many elements.
 MIN_ELEMENTS_PER_THREAD = 1 << 16
 _ALIGN = 64  # split points are multiples of this many elements (whole SIMD vectors)
 
-_num_threads = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
+_num_threads = default_threads()  # STEEPEST_NUM_THREADS, else the cores (at most 8)
 _pool: ThreadPoolExecutor | None = None
 
 
