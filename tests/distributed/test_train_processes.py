@@ -94,3 +94,18 @@ def test_global_batch_smaller_than_the_rank_count_is_one_line(tmp_path):
     assert "--batch-size 1 is the global batch: it must be at least the number of processes (2)" \
         in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_ranks_share_the_cores_between_their_threads(monkeypatch):
+    """N ranks on this machine each get cores // N threads: BLAS's and steepest's own (conv
+    kernels, optimizer), unless the user chose; pools' tasks get exactly what they ask."""
+    from steepest.distributed import launch
+
+    for key in ("OPENBLAS_NUM_THREADS", "STEEPEST_NUM_THREADS"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    env = launch.rank_env(2)
+    assert env["OPENBLAS_NUM_THREADS"] == env["STEEPEST_NUM_THREADS"] == "2"
+    monkeypatch.setenv("STEEPEST_NUM_THREADS", "3")
+    assert launch.rank_env(2)["STEEPEST_NUM_THREADS"] == "3"  # the user's choice stands
+    assert launch.rank_env(2, threads=1)["STEEPEST_NUM_THREADS"] == "1"
