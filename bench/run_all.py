@@ -186,7 +186,7 @@ def print_table(head: list[str], rows: list) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default=",".join(COMMANDS), help="comma-separated")
+    parser.add_argument("--only", default=None, help="comma-separated (default: all)")
     parser.add_argument("--skip", default="", help="comma-separated")
     parser.add_argument("--single-thread", action="store_true",
                         help="one thread each, CPU time (issue 6's diagnostic view)")  # fmt: skip
@@ -197,7 +197,8 @@ def main() -> None:
         os.environ[USER_BLAS] = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
         os.environ["OPENBLAS_NUM_THREADS"] = "1"
         os.execv(sys.executable, [sys.executable, *sys.argv])
-    names = [n for n in args.only.split(",") if n and n not in args.skip.split(",")]
+    only = args.only.split(",") if args.only else list(commands)
+    names = [n for n in only if n and n not in args.skip.split(",")]
     unknown = set(names) - set(commands)
     if unknown:
         parser.error(f"unknown benchmark(s) {sorted(unknown)}; choose from {list(commands)}")

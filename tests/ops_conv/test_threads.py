@@ -297,3 +297,29 @@ def test_matmul_leaves_other_operands_to_numpy():
         np.testing.assert_array_equal(threads.matmul(a, c), a @ c)
     finally:
         threads.set_num_threads(threads.default_threads())
+
+
+@pytest.mark.parametrize("f", [np.add, np.subtract, np.multiply, np.maximum])
+def test_split_ufunc_matches_numpy_in_any_layout(monkeypatch, f):
+    """Blocks along the outermost memory axis give the whole op's values and keep the
+    layout (NCHW, batch-innermost, a transposed view), with an array or a scalar second operand."""
+    monkeypatch.setattr(threads, "MIN_ELEMENTS_PER_UFUNC_BLOCK", 1)
+    calls = []
+    real_run = threads.run
+    monkeypatch.setattr(threads, "run", lambda tasks: calls.append(len(tasks)) or real_run(tasks))
+    x, y = draw(4, 3, 5, 6).astype(np.float32), draw(4, 3, 5, 6).astype(np.float32)
+    inner = lambda a: np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)  # noqa: E731
+    threads.set_num_threads(3)
+    try:
+        for a, b in ((x, y), (inner(x), inner(y)), (x.transpose(0, 1, 3, 2), 0.5)):
+            got = threads.ufunc(f, a, b)
+            np.testing.assert_array_equal(got, f(a, b))
+            assert got.dtype == np.float32 and got.strides == np.empty_like(a).strides
+        assert calls == [3, 3, 3]
+        calls.clear()
+        np.testing.assert_array_equal(threads.ufunc(f, x, y[:1]), f(x, y[:1]))  # broadcasting
+        np.testing.assert_array_equal(threads.ufunc(f, x, y.astype(np.float64)),
+                                      f(x, y.astype(np.float64)))  # a wider result dtype
+        assert calls == []  # neither was split
+    finally:
+        threads.set_num_threads(threads.default_threads())

@@ -6,12 +6,16 @@ reduces them to each input's shape (autograd.unbroadcast).
 
 from __future__ import annotations
 
+import operator
 from typing import Any
+
+import numpy as np
 
 from ..autograd import Function, OpError
 from ..backend import array_module
 from ..promotion import floating, promoted
 from ..tensor import Tensor
+from .threads import ufunc  # large arrays in blocks on steepest's threads
 
 
 # ``r if r.dtype is a.dtype and a.ndim``: NumPy and PyTorch agree whenever the result keeps
@@ -21,7 +25,7 @@ class Add(Function):
     saves_tensors = False
 
     def forward(self, a, b):
-        r = a + b
+        r = ufunc(np.add, a, b, operator.add)
         return r if r.dtype is a.dtype and a.ndim else promoted(r, a, b)
 
     def backward(self, out, g):
@@ -32,7 +36,7 @@ class Sub(Function):
     saves_tensors = False
 
     def forward(self, a, b):
-        r = a - b
+        r = ufunc(np.subtract, a, b, operator.sub)
         return r if r.dtype is a.dtype and a.ndim else promoted(r, a, b)
 
     def backward(self, out, g):
@@ -41,7 +45,7 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(self, a, b):
-        r = a * b
+        r = ufunc(np.multiply, a, b, operator.mul)
         return r if r.dtype is a.dtype and a.ndim else promoted(r, a, b)
 
     def backward(self, out, g):

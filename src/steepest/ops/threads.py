@@ -258,3 +258,32 @@ def matmul(a: Any, b: Any, out: Any = None) -> Any:
         tasks = [lambda s=s: np.matmul(a, b[..., s], out=out[..., s]) for s in spans]
     run(tasks)
     return out
+
+
+# An elementwise op is split only when each block gets at least this many elements (a pass
+# over 128K float32 values takes ~50-100 us, about the hand-off).
+MIN_ELEMENTS_PER_UFUNC_BLOCK = 1 << 17
+
+
+def ufunc(f: Any, a: Any, b: Any, plain: Callable[[Any, Any], Any] | None = None) -> Any:
+    """``f(a, b)`` for a NumPy ufunc of two operands (np.add, np.maximum, ...), a large result
+    cut into blocks along the outermost axis of ``a``'s memory, one per thread, as PyTorch
+    splits its elementwise loops. ``b``: an array of ``a``'s shape, or a scalar. Anything else
+    (broadcasting, a dtype change, CuPy, small arrays) goes to ``plain(a, b)`` (default
+    ``f(a, b)``; an operator such as ``operator.add`` keeps Python's dispatch to ``b``)."""
+    whole = plain or f
+    if (_num_threads == 1 or type(a) is not np.ndarray
+            or a.size < 2 * MIN_ELEMENTS_PER_UFUNC_BLOCK or _blas_controls() is None):  # fmt: skip
+        return whole(a, b)
+    scalar = isinstance(b, int | float) or (type(b) is np.ndarray and b.ndim == 0)
+    if not scalar and (type(b) is not np.ndarray or b.shape != a.shape):
+        return whole(a, b)
+    if np.result_type(a, b) != a.dtype:
+        return whole(a, b)
+    axis = max(range(a.ndim), key=lambda i: abs(a.strides[i]) if a.shape[i] > 1 else -1)
+    pieces = min(_num_threads, a.shape[axis], a.size // MIN_ELEMENTS_PER_UFUNC_BLOCK)
+    out = np.empty_like(a)  # a's memory layout, so every block is one run of memory
+    lead = (slice(None),) * axis
+    spans = [(*lead, slice(*r)) for r in ranges(a.shape[axis], pieces)]
+    run([lambda s=s: f(a[s], b if scalar else b[s], out=out[s]) for s in spans])
+    return out
