@@ -1,10 +1,11 @@
 """Data-parallel scaling on MPI: 1 and 2 processes x 1 BLAS thread, and 1 process x 2 threads.
 
-Run (one line; takes ~2 minutes on 2 cores):
-    python bench/bench_distributed.py [--models mlp,lenet5] [--steps 30] [--repeats 3]
+Run (one line; takes ~4 minutes on 2 cores):
+    python bench/bench_distributed.py [--models mlp,lenet5,mnist_cnn] [--steps 30] [--repeats 3]
 
 For each model the same training step (zero_grad, forward, backward, allreduce, Adam) runs on a
-*global* batch (MLP 784-512-512-10: 256; LeNet-5 on 28x28: 128) of random MNIST-shaped data:
+*global* batch (MLP 784-512-512-10: 256; LeNet-5 on 28x28: 128; the classic MNIST CNN,
+conv32-conv64-pool-fc128: 128) of random MNIST-shaped data:
 
 * ``1p x 1t``: one process, ``OPENBLAS_NUM_THREADS=STEEPEST_NUM_THREADS=1`` (BLAS, kernels and
   optimizer on one thread; before 2026-12-04 the conv kernels' pool still ran 2 threads here);
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-BATCH = {"mlp": 256, "lenet5": 128}
+BATCH = {"mlp": 256, "lenet5": 128, "mnist_cnn": 128}
 
 
 def _model(name: str):
@@ -106,7 +107,7 @@ def _run(config: str, name: str, steps: int, batch: int | None) -> dict[str, flo
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--models", default="mlp,lenet5")
+    ap.add_argument("--models", default="mlp,lenet5,mnist_cnn")
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--batch", type=int, default=None, help="global batch for every model")
