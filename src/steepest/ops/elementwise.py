@@ -15,7 +15,9 @@ from ..autograd import Function, OpError
 from ..backend import array_module
 from ..promotion import floating, promoted
 from ..tensor import Tensor
-from .threads import ufunc  # large arrays in blocks on steepest's threads
+from .threads import MIN_ELEMENTS_PER_UFUNC_BLOCK, ufunc
+
+SPLIT = 2 * MIN_ELEMENTS_PER_UFUNC_BLOCK  # larger results go in blocks on steepest's threads
 
 
 # ``r if r.dtype is a.dtype and a.ndim``: NumPy and PyTorch agree whenever the result keeps
@@ -25,7 +27,7 @@ class Add(Function):
     saves_tensors = False
 
     def forward(self, a, b):
-        r = ufunc(np.add, a, b, operator.add)
+        r = a + b if a.size < SPLIT else ufunc(np.add, a, b, operator.add)
         return r if r.dtype is a.dtype and a.ndim else promoted(r, a, b)
 
     def backward(self, out, g):
@@ -36,7 +38,7 @@ class Sub(Function):
     saves_tensors = False
 
     def forward(self, a, b):
-        r = ufunc(np.subtract, a, b, operator.sub)
+        r = a - b if a.size < SPLIT else ufunc(np.subtract, a, b, operator.sub)
         return r if r.dtype is a.dtype and a.ndim else promoted(r, a, b)
 
     def backward(self, out, g):
@@ -45,7 +47,7 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(self, a, b):
-        r = ufunc(np.multiply, a, b, operator.mul)
+        r = a * b if a.size < SPLIT else ufunc(np.multiply, a, b, operator.mul)
         return r if r.dtype is a.dtype and a.ndim else promoted(r, a, b)
 
     def backward(self, out, g):
