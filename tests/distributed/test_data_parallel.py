@@ -105,11 +105,12 @@ def test_a_failing_rank_ends_the_job_naming_it(tmp_path, how):
     done = subprocess.run([sys.executable, "-c", LAUNCH, how], capture_output=True, text=True,
                           timeout=60)
     seconds = time.perf_counter() - start
-    assert done.returncode != 0
-    assert seconds < 20
+    assert done.returncode != 0, done.stderr
+    assert seconds < 20, (seconds, done.stderr)
     if how == "raise":
         assert "steepest: rank 1 of 3 failed: RuntimeError: deliberate failure" in done.stderr
         assert "without a Python error" not in done.stderr  # one line names the rank
     else:  # the launcher names the killed rank, watching the pids the ranks wrote
         # rank 1 is named; on a loaded machine, beside others that were gone by the first poll
-        assert re.search(r"steepest: rank (\d \(pid \d+\) or )*1 \(pid \d+\)", done.stderr)
+        named = re.search(r"steepest: rank (\d \(pid \d+\) or )*1 \(pid \d+\)", done.stderr)
+        assert named, done.stderr  # the message, should a loaded machine ever word it otherwise
