@@ -31,6 +31,8 @@ DEFAULT_LR = {name: optim_registry.spec(name).default_lr for name in OPTIMIZERS}
 BETA_OPTIMIZERS = tuple(n for n in OPTIMIZERS if optim_registry.spec(n).takes_betas)
 SCHEDULERS = ("none", "step", "cosine", "onecycle", "exponential", "plateau")
 DEVICES = ("cpu", "cuda")
+# batch_size = "auto": a language model's batch scaled to its text (st.models.auto_batch_size)
+AUTO = "auto"
 
 
 @dataclass
@@ -41,7 +43,7 @@ class TrainConfig:
     model: str = "mlp"
     optimizer: str = "adam"
     lr: float | None = None  # None: DEFAULT_LR[optimizer]
-    batch_size: int = 128
+    batch_size: int | str = 128  # "auto": language models, scaled to the text's chunks
     epochs: int = 4
     weight_decay: float | None = None  # None: the optimizer's own default
     dropout: float | None = None  # None: the model's own default
@@ -132,7 +134,11 @@ class TrainConfig:
                                  f"{getattr(self, name)!r}")
         if self.lr is not None:
             self._number("lr", low=0.0, low_open=True)
-        self._int("batch_size", 1)
+        if self.batch_size != AUTO:
+            self._int("batch_size", 1)
+        elif preset_task(self.model) not in (None, "language_model"):
+            raise UsageError(f'--batch-size "auto" scales a language model\'s batch to its text; '
+                             f"give model {self.model!r} a number")
         self._int("epochs", 1)
         self._int("seed", 0)
         self._int("vocab_size", 3)  # ids 0-2 are padding, start and out-of-vocabulary marks
@@ -230,6 +236,17 @@ def preset_recipe(model: Any) -> dict[str, Any]:
         return models.recipe(model) if isinstance(model, str) else {}
     except ValueError:
         return {}
+
+
+def preset_task(model: Any) -> str | None:
+    """What preset ``model`` is trained for (``st.models.spec(model).task``), or None for an
+    unknown name (validate's callers report it)."""
+    from .. import models
+
+    try:
+        return models.spec(model).task if isinstance(model, str) else None
+    except ValueError:
+        return None
 
 
 def _toml_value(value: Any) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..train.callbacks import Callback
-from .config import TrainConfig
+from .config import AUTO, TrainConfig
 from .data import Prepared, hold_out, prepare
 from .errors import UsageError
 
@@ -114,6 +114,19 @@ def prepare_for(cfg: TrainConfig, task: str) -> Prepared:
     data.y_train, data.y_test, data.y_val = data.x_train, data.x_test, data.x_val
     data.train_transform = data.test_transform = None
     return data
+
+
+def choose_batch_size(cfg: TrainConfig, data: Prepared) -> str | None:
+    """Replace ``batch_size = "auto"`` (a language model's recipe, or the user's choice) by
+    ``st.models.auto_batch_size`` of the training chunks; returns why, for the run's records
+    (None when the batch was given as a number: that batch is used as it is)."""
+    from ..models import auto_batch_size
+
+    if cfg.batch_size != AUTO:
+        return None
+    chunks = len(data.x_train)
+    cfg.batch_size = auto_batch_size(chunks)
+    return f"scaled to {chunks} training chunks; --batch-size to override"
 
 
 def stateful_loader(data: Prepared, batch_size: int) -> Any:

@@ -29,6 +29,7 @@ from .build import build_loss, build_model, build_optimizer, check_device, task_
 from .config import TrainConfig
 from .data import loaders, prepare
 from .errors import UsageError
+from .generative import choose_batch_size
 
 
 def _batches(loader: Any) -> Iterator[Any]:
@@ -142,6 +143,7 @@ def lr_find_command(cfg: TrainConfig, start: float, end: float, steps: int) -> i
     device = check_device(cfg)
     data = prepare(cfg.dataset, task=task, augment=cfg.augment, subset=cfg.subset,
                    vocab_size=cfg.vocab_size, maxlen=cfg.maxlen)
+    choose_batch_size(cfg, data)  # batch_size "auto": the number a training run would use
     model = build_model(cfg, data).to(device)
     optimizer = build_optimizer(cfg, model)
     loss_fn, _ = build_loss(task)

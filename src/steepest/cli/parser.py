@@ -12,7 +12,15 @@ import argparse
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .config import DEFAULT_LR, DEVICES, OPTIMIZERS, SCHEDULERS, TrainConfig, parse_model_arg
+from .config import (
+    AUTO,
+    DEFAULT_LR,
+    DEVICES,
+    OPTIMIZERS,
+    SCHEDULERS,
+    TrainConfig,
+    parse_model_arg,
+)
 from .errors import UsageError
 
 S = argparse.SUPPRESS
@@ -31,6 +39,17 @@ def _model_arg(text: str) -> tuple[str, Any]:
         return parse_model_arg(text)
     except UsageError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _batch_size(text: str) -> int | str:
+    """``--batch-size``: a whole number, or ``auto`` (language models: scaled to the text)."""
+    if text == AUTO:
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number or 'auto', got {text!r}"
+                                         ) from None
 
 
 def _recipe_flags(p: argparse.ArgumentParser, training: bool = True) -> None:
@@ -65,7 +84,9 @@ def _recipe_flags(p: argparse.ArgumentParser, training: bool = True) -> None:
                    help=f"{', '.join(OPTIMIZERS)} (default {d.optimizer})")
     p.add_argument("--lr", type=float, default=S,
                    help=f"learning rate (default by optimizer: {lrs})")
-    p.add_argument("--batch-size", type=int, default=S, help=f"default {d.batch_size}")
+    p.add_argument("--batch-size", type=_batch_size, default=S,
+                   help=f"default {d.batch_size}; charlstm and transformer: auto, scaled to the "
+                   "text (the largest power of two <= training chunks / 16, within 16-128)")
     p.add_argument("--epochs", type=int, default=S, help=f"default {d.epochs}")
     p.add_argument("--weight-decay", type=float, default=S,
                    help="L2 penalty (AdamW: decoupled); default: the optimizer's")

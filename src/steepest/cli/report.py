@@ -146,7 +146,7 @@ def _fmt(value: Any) -> str:
 def write_summary(run_dir: Path, *, command: str, cfg: dict[str, Any], final: dict[str, Any],
                   seconds: float, params: int, epochs_done: int, stop: str | None,
                   plots: list[Path], val_examples: int = 0,
-                  test: dict[str, Any] | None = None) -> Path:
+                  test: dict[str, Any] | None = None, batch_why: str | None = None) -> Path:
     """A short human-readable summary.md of the run: the last epoch's training and validation
     values, and the test split's (evaluated once, at the end) apart."""
     from .. import __version__
@@ -168,10 +168,11 @@ def write_summary(run_dir: Path, *, command: str, cfg: dict[str, Any], final: di
                      f"| --- | --- |\n{test_rows}")
     else:
         test_text = "Not evaluated (no test split, or no checkpoint to evaluate)."
+    batch_line = f"\n- batch size: {cfg.get('batch_size')} ({batch_why})" if batch_why else ""
     text = f"""# {run_dir.name}
 
 - command: `{command}`
-- recipe: {recipe}
+- recipe: {recipe}{batch_line}
 - parameters: {params:,}
 - epochs: {epochs_done}{f" (stopped: {stop})" if stop else ""}
 - wall time: {seconds:.1f} s

@@ -32,7 +32,13 @@ from .config import TrainConfig
 from .data import loaders, val_loader
 from .distribute import distribute
 from .errors import UsageError
-from .generative import ResetState, prepare_for, stateful_loader, write_pictures
+from .generative import (
+    ResetState,
+    choose_batch_size,
+    prepare_for,
+    stateful_loader,
+    write_pictures,
+)
 from .outcome import (
     EXIT_DIVERGED,
     EXIT_INTERRUPTED,
@@ -62,6 +68,7 @@ class Session:
     task: str = "classify"
     data: Any = None
     val_loader: Any = None  # held out of the training data: early stopping, best, plots
+    batch_why: str | None = None  # how an "auto" batch was chosen (None: the batch was given)
 
 
 def default_run_dir(cfg: TrainConfig) -> Path:
@@ -78,6 +85,7 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
     task = task_of(cfg)
     device = check_device(cfg)  # before the data: a missing GPU is reported at once
     data = prepare_for(cfg, task)
+    batch_why = choose_batch_size(cfg, data)  # "auto" becomes a number before anything uses it
     model = build_model(cfg, data).to(device)  # before the optimizer, which keeps the arrays
     train_loader, test_loader = loaders(data, cfg.batch_size, cfg.seed)
     val = val_loader(data, cfg.batch_size)
@@ -127,7 +135,8 @@ def build_session(cfg: TrainConfig, run_dir: Path) -> Session:
         trainer = train.GANTrainer(model, optimizer.g, optimizer.d, **common)
     else:
         trainer = train.Trainer(model, loss_fn, optimizer, **common)
-    session = Session(cfg, run_dir, trainer, train_loader, test_loader, metric, task, data, val)
+    session = Session(cfg, run_dir, trainer, train_loader, test_loader, metric, task, data, val,
+                      batch_why)
     return distribute(session)  # under MPI: shards, gradient averaging, rank 0 writes
 
 
@@ -138,6 +147,9 @@ def _run(session: Session, command: str, previous_seconds: float = 0.0) -> int:
         return _run_quietly(session)
     log = _RunLog(run_dir / "run.json")
     log.start(command)
+    if session.batch_why is not None:
+        print(f"batch {cfg.batch_size} ({session.batch_why})")
+        log.record_batch(cfg.batch_size, session.batch_why)
     start = time.perf_counter()
     try:
         with divergence_warnings_held() as held:
@@ -203,11 +215,13 @@ def report(session: Session, seconds: float, command: str,
         extra = write_pictures(session.task, trainer.model, session.data, run_dir)
     plots += [p for p in extra if p.suffix == ".png"]
     val = session.val_loader
+    why = session.batch_why or _RunLog(run_dir / "run.json").batch_why(cfg.batch_size)
     write_summary(run_dir, command=command, cfg=cfg.to_dict(), final=trainer.history.last(),
                   seconds=seconds, params=trainer.model.num_parameters(),
                   epochs_done=trainer.epoch, stop=trainer.stop_message, plots=plots,
                   val_examples=len(val.dataset) if val is not None else 0,
-                  test=test.to_dict() if test is not None else None)
+                  test=test.to_dict() if test is not None else None,
+                  batch_why=why)
     return plots, extra
 
 
@@ -240,6 +254,18 @@ class _RunLog:
     def stop(self, seconds: float) -> None:
         self.data["sessions"][-1]["seconds"] = round(seconds, 3)
         self._write()
+
+    def record_batch(self, size: int, why: str) -> None:
+        """The batch size a run chose for itself (``batch_size = "auto"``), and why."""
+        self.data["batch_size"] = {"value": size, "why": why}
+        self._write()
+
+    def batch_why(self, size: int | str) -> str | None:
+        """Why the run has batch ``size``, if it chose it itself (a resumed run)."""
+        record = self.data.get("batch_size")
+        if isinstance(record, dict) and record.get("value") == size:
+            return record.get("why")
+        return None
 
     def record_test(self, test: TestResult | None) -> None:
         """The latest test-split result (a resumed run replaces it)."""

@@ -31,7 +31,17 @@ from .gan import GAN
 from .lenet import LeNet5
 from .mlp import MLP
 from .mnist_cnn import MnistCNN
-from .registry import ModelSpec, accepts, for_data, get, names, recipe, register, spec
+from .registry import (
+    ModelSpec,
+    accepts,
+    auto_batch_size,
+    for_data,
+    get,
+    names,
+    recipe,
+    register,
+    spec,
+)
 from .resnet import ResNet
 from .sampling import generate, sample_next
 from .text import FastText, LSTMClassifier, TextCNN
@@ -42,6 +52,6 @@ __all__ = [
     "GAN", "MLP", "VAE", "Autoencoder", "CharModel", "CharRNN", "CharTransformer",
     "DenoisingAutoencoder", "FastText", "LSTMClassifier", "LeNet5", "MnistCNN", "ModelSpec",
     "MultiHeadAttention", "ResNet", "TextCNN", "TransformerBlock", "VAEOutput", "accepts",
-    "causal_mask", "for_data", "generate", "get", "names", "recipe", "register", "sample_next",
-    "spec",
+    "auto_batch_size", "causal_mask", "for_data", "generate", "get", "names", "recipe",
+    "register", "sample_next", "spec",
 ]  # fmt: skip
