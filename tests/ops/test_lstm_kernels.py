@@ -74,7 +74,7 @@ def test_gradcheck_through_the_compiled_steps(compiled):
 
 def test_float32_tanh_is_within_4e_7(compiled):
     """The g gate with zero recurrent input and bias is tanh(x W_ih^T): read it back raw."""
-    lib = fused._load()["lstm_step"][np.dtype(np.float32)]
+    lib = fused.LSTM.load()["lstm_step"][np.dtype(np.float32)]
     m = 100_001
     z = np.linspace(-12, 12, m, dtype=np.float32)
     a = np.zeros((4, m), np.float32)
@@ -90,10 +90,10 @@ def test_float32_tanh_is_within_4e_7(compiled):
 
 
 def test_without_a_compiler_the_numpy_path_runs(monkeypatch, tmp_path):
-    saved = fused._lib, fused._tried, fused._status
+    saved = fused.LSTM.lib, fused.LSTM.tried, fused.LSTM.status
     monkeypatch.setenv("STEEPEST_CACHE", str(tmp_path))
     monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
-    fused._lib, fused._tried = None, False
+    fused.LSTM.reset()
     try:
         assert fused.get("lstm_step", np.zeros(2)) is None
         assert fused.status().startswith("NumPy path: no fused loops (FileNotFoundError")
@@ -101,7 +101,7 @@ def test_without_a_compiler_the_numpy_path_runs(monkeypatch, tmp_path):
         y, _ = _run(arrays, grads, np.ones((5, 2, 2)))
         assert np.isfinite(y).all()
     finally:
-        fused._lib, fused._tried, fused._status = saved
+        fused.LSTM.lib, fused.LSTM.tried, fused.LSTM.status = saved
     fused.set_enabled(False)
     assert fused.status().startswith("NumPy path: fused loops disabled")
     fused.set_enabled(True)

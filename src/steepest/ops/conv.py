@@ -10,7 +10,8 @@ gradients are again convolutions:
 * dL/dW = conv2d_weight_grad(x, dL/dy): a correlation of the input with the output gradient.
 
 Each of the three is a Function whose derivative rule calls the other two, so derivatives of
-any order work (gradient penalties, Hessian-vector products). The kernels are in _im2col.py.
+any order work (gradient penalties, Hessian-vector products). The kernels are in _im2col.py
+(im2col + GEMM) and _direct.py (compiled direct loops, for small layers).
 
 >>> x = st.randn(8, 3, 32, 32)
 >>> w = st.randn(16, 3, 3, 3, requires_grad=True)
@@ -25,7 +26,7 @@ from typing import Any
 from ..autograd import Function, is_grad_enabled
 from ..backend import array_module
 from ..tensor import Tensor
-from . import _im2col
+from . import _direct, _im2col
 from ._im2col import ConvParams, Geometry
 
 _DEFAULT = ConvParams()
@@ -57,7 +58,7 @@ class Conv2d(Function):
         # keep a padded or re-laid-out copy for the weight gradient rather than redo it
         copied = not xp.may_share_memory(planes, x)
         self.planes = Saved(planes) if copied and is_grad_enabled() else None
-        return _im2col.forward(xp, planes, weight, bias, g)
+        return _kernels("forward", xp, x, g, weight.shape[0]).forward(xp, planes, weight, bias, g)
 
     def backward(self, out, grad):
         x, weight, *rest = self.parents
@@ -83,7 +84,9 @@ class Conv2dInputGrad(Function):
         self.params = params
         n, c_in = grad.shape[0], weight.shape[1] * params.groups
         g = _geometry((n, c_in, *input_hw), weight.shape[2:], params)
-        return _im2col.input_grad(array_module(grad, weight), grad, weight, g)
+        xp = array_module(grad, weight)
+        kernels = _kernels("input_grad", xp, grad, g, weight.shape[0])
+        return kernels.input_grad(xp, grad, weight, g)
 
     def backward(self, out, dx_bar):
         grad, weight = self.parents
@@ -103,7 +106,7 @@ class Conv2dWeightGrad(Function):
         xp = array_module(x, grad)
         g = _geometry(x.shape, kernel_hw, params)
         planes = _im2col.to_planes(xp, x, g) if planes is None else planes.array
-        return _im2col.weight_grad(xp, planes, grad, g)
+        return _kernels("weight_grad", xp, x, g, grad.shape[1]).weight_grad(xp, planes, grad, g)
 
     def backward(self, out, dw_bar):
         x, grad = self.parents
@@ -123,6 +126,11 @@ class BatchInnermost(Function):
 
     def backward(self, out, grad):
         return grad
+
+
+def _kernels(kernel: str, xp: Any, array: Any, g: Geometry, c_out: int) -> Any:
+    """The module whose ``kernel`` runs this convolution: the direct loops or im2col + GEMM."""
+    return _direct if _direct.use(kernel, xp, array, g, c_out) else _im2col
 
 
 def _batch_innermost(a: Tensor) -> Tensor:

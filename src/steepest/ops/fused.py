@@ -1,8 +1,9 @@
-"""Compiled loops for the ops (recurrent.c beside this file): the LSTM's gate math of one
-time step in one pass, built on first use like the optimizers' fused rules (steepest._cc).
+"""Compiled loops for the ops, C sources beside this file, each built on first use like the
+optimizers' fused rules (steepest._cc): recurrent.c, the LSTM's gate math of one time step
+in one pass; conv.c, the direct convolution kernels (ops/_direct.py).
 
 Without a C compiler, on CuPy arrays, for other dtypes, or after ``set_enabled(False)`` (or
-``STEEPEST_FUSED=0``) the NumPy path of recurrent.py runs; ``status()`` says which. float64
+``STEEPEST_FUSED=0``) the NumPy paths run; ``status()`` says which. For the LSTM, float64
 is exact to libm; float32 uses a rational tanh within 4e-7 of the true value (NumPy's own
 float32 tanh: 6e-8), so the two paths agree to float32 rounding, not bit for bit.
 
@@ -26,16 +27,68 @@ import numpy as np
 
 from .. import _cc
 
-SOURCE = Path(__file__).with_name("recurrent.c")
 # as optim/kernels.py: vector width of the machine, no errno from libm, no fused multiply-add
 FLAGS = ("-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off", "-shared", "-fPIC")
+# the convolutions: fused multiply-adds allowed (the C default), the sums' order is ours anyway
+CONV_FLAGS = ("-O3", "-march=native", "-fno-math-errno", "-shared", "-fPIC")
 _DTYPES = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
+_p, _n = ctypes.c_void_p, ctypes.c_ssize_t
 
 _enabled = os.environ.get("STEEPEST_FUSED", "1") != "0"
-_lib: dict[str, dict[Any, Callable[..., None]]] | None = None
-_tried = False
-_lock = threading.Lock()
-_status = "fused loops: not built yet"
+
+
+class Loops:
+    """One C source of the ops, compiled on first use: its functions by name and dtype."""
+
+    def __init__(self, source: str, flags: tuple[str, ...], signatures: dict) -> None:
+        self.source, self.flags = Path(__file__).with_name(source), flags
+        self.signatures = signatures
+        self.lib: dict[str, Any] | None = None
+        self.tried = False
+        self.status = f"fused loops ({source}): not built yet"
+        self._lock = threading.Lock()
+
+    def load(self) -> dict | None:
+        if self.tried:
+            return self.lib
+        with self._lock:
+            if not self.tried:
+                name = self.source.name
+                try:
+                    self.lib = self._functions(_cc.build(self.source, self.flags))
+                    self.status = f"fused loops: {self.lib['path']}"
+                except subprocess.CalledProcessError as e:
+                    self.status = f"NumPy path: compiling {name} failed: {e.stderr.decode()[-300:]}"
+                except (OSError, subprocess.SubprocessError) as e:  # no compiler, noexec cache
+                    self.status = f"NumPy path: no fused loops ({type(e).__name__}: {e})"
+                self.tried = True
+        return self.lib
+
+    def reset(self) -> None:
+        """Forget the build (the next use compiles or finds it again)."""
+        self.lib, self.tried = None, False
+
+    def _functions(self, lib: ctypes.CDLL) -> dict:
+        out: dict[str, Any] = {"path": lib._name}
+        for name, argtypes in self.signatures.items():
+            out[name] = {}
+            for dtype, suffix in _DTYPES.items():
+                fn = getattr(lib, f"{name}_{suffix}")
+                fn.argtypes, fn.restype = argtypes, None
+                out[name][dtype] = fn
+        return out
+
+
+LSTM = Loops("recurrent.c", FLAGS, {
+    "lstm_step": [_p, _n, _p, _p, _p, _p, _p, _n],
+    "lstm_step_backward": [_p, _p, _p, _p, _p, _p, _p, _n, _n],
+})  # fmt: skip
+CONV = Loops("conv.c", CONV_FLAGS, {
+    "conv_forward": [_p, _p, _n, _p, _p, _p, _n, _n],
+    "conv_input_grad": [_p, _p, _n, _p, _p, _n, _n],
+    "conv_weight_grad": [_p, _p, _p, _p, _n, _n],
+})  # fmt: skip
+_BY_NAME = {name: loops for loops in (LSTM, CONV) for name in loops.signatures}
 
 
 def set_enabled(flag: bool) -> None:
@@ -46,12 +99,14 @@ def set_enabled(flag: bool) -> None:
     _enabled = flag
 
 
-def status() -> str:
-    """One line: where the compiled loops come from, or why the NumPy path runs instead."""
+def status(source: str = "recurrent.c") -> str:
+    """One line: where the compiled loops of ``source`` (recurrent.c or conv.c) come from, or
+    why the NumPy path runs instead."""
     if not _enabled:
         return "NumPy path: fused loops disabled (set_enabled(False) or STEEPEST_FUSED=0)"
-    _load()
-    return _status
+    loops = {"recurrent.c": LSTM, "conv.c": CONV}[source]
+    loops.load()
+    return loops.status
 
 
 def get(name: str, *arrays: Any) -> Callable[..., None] | None:
@@ -63,41 +118,8 @@ def get(name: str, *arrays: Any) -> Callable[..., None] | None:
         return None
     if first.dtype not in _DTYPES:
         return None
-    lib = _load()
+    lib = _BY_NAME[name].load()
     return None if lib is None else lib[name][first.dtype]
-
-
-def _load() -> dict | None:
-    global _lib, _status, _tried
-    if _tried:
-        return _lib
-    with _lock:
-        if not _tried:
-            try:
-                _lib, _status = _functions(_cc.build(SOURCE, FLAGS)), ""
-                _status = f"fused loops: {_lib['path']}"
-            except subprocess.CalledProcessError as e:
-                _status = f"NumPy path: compiling {SOURCE.name} failed: {e.stderr.decode()[-300:]}"
-            except (OSError, subprocess.SubprocessError) as e:  # no compiler, noexec cache
-                _status = f"NumPy path: no fused loops ({type(e).__name__}: {e})"
-            _tried = True
-    return _lib
-
-
-def _functions(lib: ctypes.CDLL) -> dict:
-    p, n = ctypes.c_void_p, ctypes.c_ssize_t
-    signatures = {
-        "lstm_step": [p, n, p, p, p, p, p, n],
-        "lstm_step_backward": [p, p, p, p, p, p, p, n, n],
-    }
-    out: dict[str, Any] = {"path": lib._name}
-    for name, argtypes in signatures.items():
-        out[name] = {}
-        for dtype, suffix in _DTYPES.items():
-            fn = getattr(lib, f"{name}_{suffix}")
-            fn.argtypes, fn.restype = argtypes, None
-            out[name][dtype] = fn
-    return out
 
 
 def pointer(a: Any) -> int | None:

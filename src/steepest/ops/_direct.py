@@ -1,0 +1,148 @@
+"""Direct convolution: the three kernels of conv.py in compiled loops (conv.c), no im2col.
+
+Same arguments and results as _im2col.forward / input_grad / weight_grad, on the same
+batch-innermost planes (C, H, W, N): the batch is the vector axis, each kernel tap one vector
+multiply-add, and no C kh kw-fold copy of the input goes through memory. Where it pays is
+measured, not assumed (``use``): small layers, where im2col's copy costs more than the GEMM it
+feeds, take the direct loops; large ones keep im2col + OpenBLAS, whose GEMM is faster there.
+
+One thread, float32, ms (2026-12-05, this machine, Xeon with AVX-512), im2col vs direct:
+LeNet-5's conv1 (1->6 5x5, 28x28 pad 2, batch 128) forward 1.81 vs 0.25, weight grad 1.80
+vs 0.77; conv2 (6->16 5x5 on 14x14) forward 1.29 vs 0.44, input grad 1.86 vs 0.43, weight
+grad 0.99 vs 0.97; ResNet-20's 64->64 3x3 on 8x8 forward 4.51 vs 5.11, input grad 6.22 vs
+4.99, weight grad 4.32 vs 8.47 (bench/bench_conv.py --direct prints the whole table).
+
+Without a C compiler, on CuPy, for other dtypes or batches narrower than a vector, im2col runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import fused, threads
+from ._im2col import Geometry, grad_columns
+
+# a kernel's weights (C_out x C_in/groups x kh x kw) at most this many: direct forward
+MAX_FORWARD_WEIGHTS = 16384
+# ... and direct weight gradient (the direct loops read the output gradient once per 4 taps)
+MAX_WEIGHT_GRAD_WEIGHTS = 512
+
+_enabled = True
+
+
+def set_enabled(flag: bool) -> None:
+    """Let conv2d take the direct loops where they are faster (True, the default) or never."""
+    global _enabled
+    if not isinstance(flag, bool):
+        raise TypeError(f"ops.conv direct: expected a bool, got {flag!r}")
+    _enabled = flag
+
+
+def use(kernel: str, xp: Any, array: Any, g: Geometry, c_out: int) -> bool:
+    """Should ``kernel`` ('forward', 'input_grad', 'weight_grad') run in the direct loops?"""
+    if not _enabled or xp is not np or fused.get("conv_forward", array) is None:
+        return False
+    if g.n < 64 // array.itemsize:  # fewer images than one vector's lanes: all scalar code
+        return False
+    weights = c_out * g.c // g.p.groups * g.kh * g.kw
+    if kernel == "forward":
+        return weights <= MAX_FORWARD_WEIGHTS
+    if kernel == "weight_grad":
+        return weights <= MAX_WEIGHT_GRAD_WEIGHTS
+    return True  # input_grad: faster at every bench shape (bench_conv.py --direct)
+
+
+def _geometry(g: Geometry, c_out: int, x: Any, y: Any) -> Any:
+    """The int array conv.c reads (enum G): one group's sizes, strides in elements."""
+    ex, ey = x.strides, y.strides
+    if ex[3] != x.itemsize or ey[3] != y.itemsize:
+        raise ValueError(f"conv direct: planes must be batch-innermost, strides {ex}, {ey}")
+    (sh, sw), (dh, dw) = g.p.stride, g.p.dilation
+    sizes = (g.c // g.p.groups, c_out // g.p.groups, g.kh, g.kw, g.ho, g.wo, g.n, sh, sw, dh, dw)
+    strides = tuple(s // x.itemsize for s in ex[:3]) + tuple(s // y.itemsize for s in ey[:3])
+    return np.array(sizes + strides, np.intp)
+
+
+def _packed(weight: Any, groups: int) -> Any:
+    """Weights (C_out, C_in/groups, kh, kw) as (groups, C_in/groups kh kw, C_out/groups): the
+    output channels of one tap adjacent, as the loops read them."""
+    w = weight.reshape(groups, weight.shape[0] // groups, -1)
+    return np.ascontiguousarray(w.transpose(0, 2, 1))
+
+
+def forward(xp: Any, planes: Any, weight: Any, bias: Any, g: Geometry) -> Any:
+    """y = conv2d(x, weight) + bias, (N, C_out, Ho, Wo) batch-innermost, from x's planes."""
+    c_out, groups = weight.shape[0], g.p.groups
+    y = np.empty((c_out, g.ho, g.wo, g.n), planes.dtype)
+    geo, wk = _geometry(g, c_out, planes, y), _packed(weight, groups)
+    run = fused.get("conv_forward", planes)
+    ptr = fused.pointer
+    c, o = int(geo[0]), int(geo[1])
+    x0, w0, y0 = ptr(planes), ptr(wk), ptr(y)
+    b0 = ptr(bias) if bias is not None else None
+    item = planes.itemsize
+
+    def rows(h0: int, h1: int) -> None:
+        for grp in range(groups):  # pointers by arithmetic: a view per group costs ~1 us
+            b = b0 + grp * o * item if b0 is not None else None
+            x, w = x0 + grp * c * planes.strides[0], w0 + grp * wk[0].nbytes
+            run(x, w, o, b, y0 + grp * o * y.strides[0], geo.ctypes.data, h0, h1)
+
+    pieces = threads.parts(y.size, g.ho)
+    threads.run([lambda r=r: rows(*r) for r in threads.ranges(g.ho, pieces)])
+    return y.transpose(3, 0, 1, 2)
+
+
+def input_grad(xp: Any, grad: Any, weight: Any, g: Geometry) -> Any:
+    """dL/dx (N, C, H, W): every output gradient spread back over its window (conv.c)."""
+    groups, c_out = g.p.groups, weight.shape[0]
+    dy = grad_columns(xp, grad, g).reshape(c_out, g.ho, g.wo, g.n)
+    planes = np.zeros((g.c, g.hp, g.wp, g.n), grad.dtype)
+    geo, wk = _geometry(g, c_out, planes, dy), _packed(weight, groups)
+    run = fused.get("conv_input_grad", planes)
+    ptr = fused.pointer
+    per_group, o = g.c // groups, c_out // groups
+
+    def channels(c0: int, c1: int) -> None:
+        """Input channels c0 <= c < c1 (one group's): no other thread writes them."""
+        grp = c0 // per_group
+        x = ptr(planes) + grp * per_group * planes.strides[0]
+        w, d = ptr(wk) + grp * wk[0].nbytes, ptr(dy) + grp * o * dy.strides[0]
+        run(x, w, o, d, geo.ctypes.data, c0 % per_group, c0 % per_group + c1 - c0)
+
+    pieces = threads.parts(planes.size, g.c)
+    if groups >= pieces:  # whole groups to each thread
+        spans = [(lo * per_group, hi * per_group) for lo, hi in threads.ranges(groups, pieces)]
+        tasks = [lambda s=s: [channels(c, c + per_group) for c in range(*s, per_group)]
+                 for s in spans]  # fmt: skip
+    else:  # each group's channels cut into pieces // groups
+        spans = [(grp * per_group + lo, grp * per_group + hi) for grp in range(groups)
+                 for lo, hi in threads.ranges(per_group, pieces // groups)]  # fmt: skip
+        tasks = [lambda s=s: channels(*s) for s in spans]
+    threads.run(tasks)
+    top, _, left, _ = g.p.padding
+    return planes[:, top : top + g.h, left : left + g.w].transpose(3, 0, 1, 2)
+
+
+def weight_grad(xp: Any, planes: Any, grad: Any, g: Geometry) -> Any:
+    """dL/dweight (C_out, C_in/groups, kh, kw): each weight's sum over pixels and images."""
+    groups, c_out = g.p.groups, grad.shape[1]
+    dy = grad_columns(xp, grad, g).reshape(c_out, g.ho, g.wo, g.n)
+    per_group, o = g.c // groups, c_out // groups
+    dw = np.empty((groups, o, per_group * g.kh * g.kw), planes.dtype)
+    geo = _geometry(g, c_out, planes, dy)
+    run = fused.get("conv_weight_grad", planes)
+    ptr = fused.pointer
+    tap_rows = per_group * g.kh  # rows r = c kh + i of taps, the unit of a thread's share
+
+    def rows(r0: int, r1: int) -> None:
+        for grp in range(groups):
+            x = ptr(planes) + grp * per_group * planes.strides[0]
+            d = ptr(dy) + grp * o * dy.strides[0]
+            run(x, d, ptr(dw) + grp * dw[0].nbytes, geo.ctypes.data, r0, r1)
+
+    pieces = threads.parts(planes.size, tap_rows)
+    threads.run([lambda r=r: rows(*r) for r in threads.ranges(tap_rows, pieces)])
+    return dw.reshape(c_out, per_group, g.kh, g.kw)
