@@ -25,9 +25,9 @@ from . import fused, threads
 from ._im2col import Geometry, grad_columns
 
 # a kernel's weights (C_out x C_in/groups x kh x kw) at most this many: direct forward
-MAX_FORWARD_WEIGHTS = 16384
+MAX_FORWARD_WEIGHTS = 32768
 # ... and direct weight gradient (the direct loops read the output gradient once per 4 taps)
-MAX_WEIGHT_GRAD_WEIGHTS = 512
+MAX_WEIGHT_GRAD_WEIGHTS = 4096
 
 _enabled = True
 
@@ -131,18 +131,21 @@ def weight_grad(xp: Any, planes: Any, grad: Any, g: Geometry) -> Any:
     groups, c_out = g.p.groups, grad.shape[1]
     dy = grad_columns(xp, grad, g).reshape(c_out, g.ho, g.wo, g.n)
     per_group, o = g.c // groups, c_out // groups
-    dw = np.empty((groups, o, per_group * g.kh * g.kw), planes.dtype)
     geo = _geometry(g, c_out, planes, dy)
     run = fused.get("conv_weight_grad", planes)
     ptr = fused.pointer
-    tap_rows = per_group * g.kh  # rows r = c kh + i of taps, the unit of a thread's share
 
-    def rows(r0: int, r1: int) -> None:
+    def rows(h0: int, h1: int) -> Any:
+        """The sums over output rows h0 <= h < h1 (each thread its own, added after)."""
+        dw = np.empty((groups, o, per_group * g.kh * g.kw), planes.dtype)
         for grp in range(groups):
             x = ptr(planes) + grp * per_group * planes.strides[0]
             d = ptr(dy) + grp * o * dy.strides[0]
-            run(x, d, ptr(dw) + grp * dw[0].nbytes, geo.ctypes.data, r0, r1)
+            if run(x, d, ptr(dw) + grp * dw[0].nbytes, geo.ctypes.data, h0, h1):
+                raise MemoryError(f"conv2d weight gradient: no memory for {tuple(dw.shape)} sums")
+        return dw
 
-    pieces = threads.parts(planes.size, tap_rows)
-    threads.run([lambda r=r: rows(*r) for r in threads.ranges(tap_rows, pieces)])
+    pieces = threads.parts(planes.size, g.ho)
+    parts = threads.run([lambda r=r: rows(*r) for r in threads.ranges(g.ho, pieces)])
+    dw = parts[0] if len(parts) == 1 else sum(parts[1:], parts[0])
     return dw.reshape(c_out, per_group, g.kh, g.kw)

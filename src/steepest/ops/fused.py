@@ -40,9 +40,11 @@ _enabled = os.environ.get("STEEPEST_FUSED", "1") != "0"
 class Loops:
     """One C source of the ops, compiled on first use: its functions by name and dtype."""
 
-    def __init__(self, source: str, flags: tuple[str, ...], signatures: dict) -> None:
+    def __init__(
+        self, source: str, flags: tuple[str, ...], signatures: dict, restypes: dict | None = None
+    ) -> None:
         self.source, self.flags = Path(__file__).with_name(source), flags
-        self.signatures = signatures
+        self.signatures, self.restypes = signatures, restypes or {}
         self.lib: dict[str, Any] | None = None
         self.tried = False
         self.status = f"fused loops ({source}): not built yet"
@@ -74,7 +76,7 @@ class Loops:
             out[name] = {}
             for dtype, suffix in _DTYPES.items():
                 fn = getattr(lib, f"{name}_{suffix}")
-                fn.argtypes, fn.restype = argtypes, None
+                fn.argtypes, fn.restype = argtypes, self.restypes.get(name)
                 out[name][dtype] = fn
         return out
 
@@ -87,7 +89,7 @@ CONV = Loops("conv.c", CONV_FLAGS, {
     "conv_forward": [_p, _p, _n, _p, _p, _p, _n, _n],
     "conv_input_grad": [_p, _p, _n, _p, _p, _n, _n],
     "conv_weight_grad": [_p, _p, _p, _p, _n, _n],
-})  # fmt: skip
+}, restypes={"conv_weight_grad": ctypes.c_int})  # fmt: skip
 _BY_NAME = {name: loops for loops in (LSTM, CONV) for name in loops.signatures}
 
 
