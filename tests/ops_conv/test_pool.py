@@ -7,6 +7,7 @@ import pytest
 from references import draw, ref_adaptive_avg_pool2d, ref_avg_pool2d, ref_max_pool2d
 
 import steepest as st
+from steepest.ops import fused
 from steepest.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 # (label, input shape, pooling keyword arguments)
@@ -92,6 +93,40 @@ def test_adaptive_avg_pool(output_size):
     np.testing.assert_allclose(got.numpy(), ref_adaptive_avg_pool2d(x, output_size), rtol=1e-12)
     xt = st.Tensor(x, requires_grad=True)
     assert st.gradcheck(lambda a: adaptive_avg_pool2d(a, output_size), [xt])
+
+
+def _batch_innermost(x):
+    """x laid out (C, H, W, N) in memory, as conv2d returns it: max pooling's compiled path."""
+    return np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+
+
+@pytest.mark.parametrize("n", [5, 70])  # the backward loop counts maxima 64 images at a time
+@pytest.mark.parametrize(("label", "shape", "kwargs"), CONFIGS, ids=IDS)
+def test_max_pool_compiled_path_matches_the_numpy_path(label, shape, kwargs, n):
+    if fused.get("maxpool_forward", np.zeros(1)) is None:
+        pytest.skip(f"no compiled loops: {fused.status('pool.c')}")
+    x = np.round(draw(n, *shape[1:]) * 2) / 2  # ties in many windows
+    x[0, 0, 0, 0] = np.nan  # NaN is the max of its windows and passes no gradient
+    g = draw(*ref_max_pool2d(x, **kwargs).shape)
+    grads = []
+    for layout in (_batch_innermost, np.ascontiguousarray):  # compiled, then NumPy
+        xt = st.Tensor(layout(x), requires_grad=True)
+        y = max_pool2d(xt, **kwargs)
+        np.testing.assert_array_equal(y.numpy(), ref_max_pool2d(x, **kwargs))
+        y.backward(st.Tensor(g))
+        grads.append(xt.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-15)  # g / 3 vs g * (1 / 3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool_compiled_second_derivative(dtype):
+    x = st.Tensor(_batch_innermost(draw(3, 2, 5, 5)), requires_grad=True)
+    assert st.gradgradcheck(lambda a: max_pool2d(a, 3, stride=2, padding=1) ** 2, [x])
+    x32 = st.Tensor(_batch_innermost(draw(17, 2, 6, 6).astype(dtype)), requires_grad=True)
+    y = max_pool2d(x32, 2)
+    assert y.dtype == dtype
+    y.sum().backward()
+    assert x32.grad.dtype == dtype and float(x32.grad.sum().item()) == pytest.approx(17 * 18)
 
 
 @pytest.mark.parametrize("layout", ["channels-first", "strided-view"])

@@ -1,6 +1,6 @@
 """Compiled loops for the ops, C sources beside this file, each built on first use like the
 optimizers' fused rules (steepest._cc): recurrent.c, the LSTM's gate math of one time step
-in one pass; conv.c, the direct convolution kernels (ops/_direct.py).
+in one pass; conv.c, the direct convolution kernels (ops/_direct.py); pool.c, max pooling.
 
 Without a C compiler, on CuPy arrays, for other dtypes, or after ``set_enabled(False)`` (or
 ``STEEPEST_FUSED=0``) the NumPy paths run; ``status()`` says which. For the LSTM, float64
@@ -90,7 +90,12 @@ CONV = Loops("conv.c", CONV_FLAGS, {
     "conv_input_grad": [_p, _p, _n, _p, _p, _n, _n],
     "conv_weight_grad": [_p, _p, _p, _p, _n, _n],
 }, restypes={"conv_weight_grad": ctypes.c_int})  # fmt: skip
-_BY_NAME = {name: loops for loops in (LSTM, CONV) for name in loops.signatures}
+POOL = Loops("pool.c", CONV_FLAGS, {
+    "maxpool_forward": [_p, _p, _p, _n, _n],
+    "maxpool_backward": [_p, _p, _p, _p, _p, _n, _n],
+})  # fmt: skip
+_SOURCES = {loops.source.name: loops for loops in (LSTM, CONV, POOL)}
+_BY_NAME = {name: loops for loops in _SOURCES.values() for name in loops.signatures}
 
 
 def set_enabled(flag: bool) -> None:
@@ -102,11 +107,11 @@ def set_enabled(flag: bool) -> None:
 
 
 def status(source: str = "recurrent.c") -> str:
-    """One line: where the compiled loops of ``source`` (recurrent.c or conv.c) come from, or
-    why the NumPy path runs instead."""
+    """One line: where the compiled loops of ``source`` (recurrent.c, conv.c or pool.c) come
+    from, or why the NumPy path runs instead."""
     if not _enabled:
         return "NumPy path: fused loops disabled (set_enabled(False) or STEEPEST_FUSED=0)"
-    loops = {"recurrent.c": LSTM, "conv.c": CONV}[source]
+    loops = _SOURCES[source]
     loops.load()
     return loops.status
 

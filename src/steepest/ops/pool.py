@@ -29,8 +29,15 @@ import numpy as np
 from ..autograd import Function, is_grad_enabled
 from ..backend import array_module
 from ..tensor import Tensor
-from . import threads
-from ._im2col import ConvParams, Geometry, as_strided, batch_innermost, full_nchw
+from . import fused, threads
+from ._im2col import (
+    ConvParams,
+    Geometry,
+    as_strided,
+    batch_innermost,
+    contiguous_planes,
+    full_nchw,
+)
 from .conv import _check_window, _pair
 from .linalg import matmul
 
@@ -173,6 +180,14 @@ class MaxPool2d(Function):
         xp = array_module(x)
         padded = _padded(xp, x, geometry, -np.inf)
         self.padded = padded if padded is not x and is_grad_enabled() else None  # for backward
+        g = geometry
+        if _compiled("maxpool_forward", padded) is not None:
+            y = np.empty((g.c, g.ho, g.wo, g.n), x.dtype).transpose(3, 0, 1, 2)
+            run = _compiled("maxpool_forward", padded, y)
+            geo = _strides_in_elements(g, padded, y)
+            ptrs = [fused.pointer(a) for a in (padded, y)]
+            _by_channels(np, g, lambda c: run(*ptrs, geo.ctypes.data, c.start, c.stop))
+            return y
         win = _windows(xp, padded, geometry)
         out = xp.empty_like(win[0, 0])  # keeps the input's memory order
 
@@ -190,23 +205,68 @@ class MaxPool2d(Function):
         x = self.parents[0].data
         xp = array_module(x)
         padded = _padded(xp, x, g, -np.inf) if self.padded is None else self.padded
-        win = _windows(xp, padded, g)
-        # masks and counts as uint8: arithmetic between bool and float arrays goes through
-        # NumPy's slow casting loops; uint8 views of the same bytes are 20% faster overall
-        mask = _masks(xp, g, out.data).view(xp.uint8)
-        count = xp.zeros_like(out.data, dtype=xp.uint8 if g.kh * g.kw < 256 else xp.int32)
-        scale = xp.empty_like(out.data, dtype=x.dtype)
-
-        def work(c: slice) -> None:
-            cnt, y = count[:, c], out.data[:, c]
-            for i, j in _offsets(g):
-                xp.equal(win[i, j, :, c], y, out=mask[i, j, :, c].view(bool))
-                cnt += mask[i, j, :, c]
-            xp.maximum(cnt, 1, out=cnt)  # an all-NaN window has no max: it gets no gradient
-            xp.divide(1.0, cnt, out=scale[:, c])
-
-        _by_channels(xp, g, work)
+        if _compiled("maxpool_backward", padded, out.data) is not None:
+            return MaxPoolScatter.apply(grad, geometry=g, padded=padded, y=out.data)
+        scale, mask = _max_masks(xp, g, padded, out.data)
         return window_scatter(grad, g, scale, mask, self.innermost)
+
+
+class MaxPoolScatter(Function):
+    """dx of max pooling in one compiled pass (pool.c): window_scatter of grad to the maxima,
+    the masks never built. Its rule builds them, for second derivatives."""
+
+    def forward(self, grad, geometry=None, padded=None, y=None):
+        self.geometry, self.padded, self.y = geometry, padded, y
+        g = geometry
+        if not batch_innermost(grad):  # the loops read every array with N contiguous
+            grad = contiguous_planes(np, grad.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+        dx = np.zeros((g.c, g.hp, g.wp, g.n), grad.dtype).transpose(3, 0, 1, 2)
+        run = _compiled("maxpool_backward", padded, y, grad, dx)
+        geo = _strides_in_elements(g, padded, y, grad, dx)
+        ptrs = [fused.pointer(a) for a in (padded, y, grad, dx)]
+        _by_channels(np, g, lambda c: run(*ptrs, geo.ctypes.data, c.start, c.stop))
+        top, _, left, _ = g.p.padding
+        return dx[:, :, top : top + g.h, left : left + g.w]
+
+    def backward(self, out, grad):
+        scale, mask = _max_masks(np, self.geometry, self.padded, self.y)
+        return window_gather(grad, self.geometry, scale, mask)
+
+
+def _max_masks(xp: Any, g: Geometry, padded: Any, y: Any) -> tuple[Any, Any]:
+    """Where each window offset holds its window's max (mask), and 1 / the number of such
+    offsets (scale): max pooling's derivative as window_scatter's factors."""
+    win = _windows(xp, padded, g)
+    # masks and counts as uint8: arithmetic between bool and float arrays goes through
+    # NumPy's slow casting loops; uint8 views of the same bytes are 20% faster overall
+    mask = _masks(xp, g, y).view(xp.uint8)
+    count = xp.zeros_like(y, dtype=xp.uint8 if g.kh * g.kw < 256 else xp.int32)
+    scale = xp.empty_like(y, dtype=padded.dtype)
+
+    def work(c: slice) -> None:
+        cnt, yc = count[:, c], y[:, c]
+        for i, j in _offsets(g):
+            xp.equal(win[i, j, :, c], yc, out=mask[i, j, :, c].view(bool))
+            cnt += mask[i, j, :, c]
+        xp.maximum(cnt, 1, out=cnt)  # an all-NaN window has no max: it gets no gradient
+        xp.divide(1.0, cnt, out=scale[:, c])
+
+    _by_channels(xp, g, work)
+    return scale, mask
+
+
+def _compiled(name: str, *arrays: Any) -> Any:
+    """pool.c's loop ``name`` when every array is a batch-innermost NumPy array, else None."""
+    if not all(type(a) is np.ndarray and batch_innermost(a) for a in arrays):
+        return None
+    return fused.get(name, *arrays)
+
+
+def _strides_in_elements(g: Geometry, *arrays: Any) -> Any:
+    """pool.c's geometry (enum G): sizes, then each array's C, H, W strides in elements."""
+    (sh, sw), (dh, dw) = g.p.stride, g.p.dilation
+    strides = [s // a.itemsize for a in arrays for s in a.strides[1:]]
+    return np.array([g.kh, g.kw, g.ho, g.wo, g.n, sh, sw, dh, dw, *strides], np.intp)
 
 
 def window_gather(x: Any, geometry: Geometry, scale: Any = 1.0, mask: Any = None) -> Tensor:
