@@ -6,11 +6,12 @@ multiply-add, and no C kh kw-fold copy of the input goes through memory. Where i
 measured, not assumed (``use``): small layers, where im2col's copy costs more than the GEMM it
 feeds, take the direct loops; large ones keep im2col + OpenBLAS, whose GEMM is faster there.
 
-One thread, float32, ms (2026-12-05, this machine, Xeon with AVX-512), im2col vs direct:
-LeNet-5's conv1 (1->6 5x5, 28x28 pad 2, batch 128) forward 1.81 vs 0.25, weight grad 1.80
-vs 0.77; conv2 (6->16 5x5 on 14x14) forward 1.29 vs 0.44, input grad 1.86 vs 0.43, weight
-grad 0.99 vs 0.97; ResNet-20's 64->64 3x3 on 8x8 forward 4.51 vs 5.11, input grad 6.22 vs
-4.99, weight grad 4.32 vs 8.47 (bench/bench_conv.py --direct prints the whole table).
+One thread, float32, ms, im2col vs direct (2026-12-05, a 2-core Xeon with AVX-512; the
+whole table: bench/bench_conv_kernels.py): LeNet-5's conv1 (1->6 5x5, 28x28 pad 2, batch
+128) forward 1.88 vs 0.25, weight grad 1.88 vs 0.36; its conv2 (6->16 5x5 on 14x14) forward
+1.29 vs 0.45, input grad 2.06 vs 0.45, weight grad 1.01 vs 0.60; ResNet-20's 16->16 3x3 on
+32x32 forward 11.70 vs 4.93, input grad 10.98 vs 5.06, weight grad 10.24 vs 8.36; its 64->64
+on 8x8 forward 4.43 vs 5.51, input grad 6.42 vs 6.50, weight grad 4.43 vs 7.11.
 
 Without a C compiler, on CuPy, for other dtypes or batches narrower than a vector, im2col runs.
 """
@@ -24,10 +25,10 @@ import numpy as np
 from . import fused, threads
 from ._im2col import Geometry, grad_columns
 
-# a kernel's weights (C_out x C_in/groups x kh x kw) at most this many: direct forward
-MAX_FORWARD_WEIGHTS = 32768
-# ... and direct weight gradient (the direct loops read the output gradient once per 4 taps)
-MAX_WEIGHT_GRAD_WEIGHTS = 4096
+# A layer with at most this many weights (C_out x C_in/groups x kh x kw) takes the direct
+# loops: up to ResNet-20's 32->32 3x3 (9,216) and the 5x5 16->32 (12,800) they win all three
+# kernels; from the MNIST CNN's 32->64 3x3 (18,432) on, OpenBLAS's GEMM catches up and wins.
+MAX_DIRECT_WEIGHTS = 16384
 
 _enabled = True
 
@@ -41,17 +42,13 @@ def set_enabled(flag: bool) -> None:
 
 
 def use(kernel: str, xp: Any, array: Any, g: Geometry, c_out: int) -> bool:
-    """Should ``kernel`` ('forward', 'input_grad', 'weight_grad') run in the direct loops?"""
+    """Should ``kernel`` ('forward', 'input_grad', 'weight_grad') run in the direct loops? (One
+    rule serves all three today: bench_conv_kernels.py found the same crossover for each.)"""
     if not _enabled or xp is not np or fused.get("conv_forward", array) is None:
         return False
     if g.n < 64 // array.itemsize:  # fewer images than one vector's lanes: all scalar code
         return False
-    weights = c_out * g.c // g.p.groups * g.kh * g.kw
-    if kernel == "forward":
-        return weights <= MAX_FORWARD_WEIGHTS
-    if kernel == "weight_grad":
-        return weights <= MAX_WEIGHT_GRAD_WEIGHTS
-    return True  # input_grad: faster at every bench shape (bench_conv.py --direct)
+    return c_out * g.c // g.p.groups * g.kh * g.kw <= MAX_DIRECT_WEIGHTS
 
 
 def _geometry(g: Geometry, c_out: int, x: Any, y: Any) -> Any:

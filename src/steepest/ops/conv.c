@@ -231,7 +231,21 @@ typedef double uf64 __attribute__((vector_size(64), aligned(8), may_alias));
     DW_BLOCK(T, dw_##T##_##OB##_1, OB, 1)                                                    \
     DW_BLOCK(T, dw_##T##_##OB##_2, OB, 2)                                                    \
     DW_BLOCK(T, dw_##T##_##OB##_3, OB, 3)                                                    \
-    DW_BLOCK(T, dw_##T##_##OB##_4, OB, 4)
+    DW_BLOCK(T, dw_##T##_##OB##_4, OB, 4)                                                    \
+    DW_BLOCK(T, dw_##T##_##OB##_5, OB, 5)
+#define DW_ROW(T, OB)                                                                        \
+    {0, dw_##T##_##OB##_1, dw_##T##_##OB##_2, dw_##T##_##OB##_3, dw_##T##_##OB##_4,          \
+     dw_##T##_##OB##_5}
+
+/* Block shapes: all the taps of a row up to 5 at once, and as many output channels as leave
+ * room in 32 vector registers for OB x TB sums plus OB + TB loads (fewer loads per
+ * multiply-add than square 4 x 4 blocks, whose fifth tap of a 5x5 kernel went 1 wide). */
+static inline ptrdiff_t dw_taps(ptrdiff_t kw, ptrdiff_t j) {
+    return kw - j <= 5 ? kw - j : 4;
+}
+static inline ptrdiff_t dw_outputs(ptrdiff_t tb) {
+    return tb >= 4 ? 4 : (tb == 3 ? 6 : 8);
+}
 
 /* The sums over output rows h0 <= h < h1 only (a thread's share; the caller adds the shares);
  * dw: (O, C kh kw). Returns -1 when the scratch memory cannot be had, else 0. */
@@ -240,13 +254,14 @@ typedef double uf64 __attribute__((vector_size(64), aligned(8), may_alias));
     DW_OB(T, 2)                                                                              \
     DW_OB(T, 3)                                                                              \
     DW_OB(T, 4)                                                                              \
+    DW_OB(T, 5)                                                                              \
+    DW_OB(T, 6)                                                                              \
+    DW_OB(T, 7)                                                                              \
+    DW_OB(T, 8)                                                                              \
     typedef void (*dw_fn_##T)(const T *, const T *, v##T *, T *, ptrdiff_t, const ptrdiff_t *); \
-    static const dw_fn_##T DW_##T[5][5] = {                                                  \
-        {0},                                                                                 \
-        {0, dw_##T##_1_1, dw_##T##_1_2, dw_##T##_1_3, dw_##T##_1_4},                         \
-        {0, dw_##T##_2_1, dw_##T##_2_2, dw_##T##_2_3, dw_##T##_2_4},                         \
-        {0, dw_##T##_3_1, dw_##T##_3_2, dw_##T##_3_3, dw_##T##_3_4},                         \
-        {0, dw_##T##_4_1, dw_##T##_4_2, dw_##T##_4_3, dw_##T##_4_4}};                        \
+    static const dw_fn_##T DW_##T[9][6] = {                                                  \
+        {0},          DW_ROW(T, 1), DW_ROW(T, 2), DW_ROW(T, 3), DW_ROW(T, 4),                \
+        DW_ROW(T, 5), DW_ROW(T, 6), DW_ROW(T, 7), DW_ROW(T, 8)};                             \
     int conv_weight_grad_##T(const T *x, const T *dy, T *dw, const ptrdiff_t *g,              \
                              ptrdiff_t h0, ptrdiff_t h1) {                                   \
         const ptrdiff_t O = g[G_O], KH = g[G_KH], KW = g[G_KW], lda = g[G_C] * KH * KW;      \
@@ -258,17 +273,21 @@ typedef double uf64 __attribute__((vector_size(64), aligned(8), may_alias));
             return -1;                                                                       \
         }                                                                                    \
         for (ptrdiff_t k = 0; k < O * lda; k++) acc[k] = (v##T){0};                           \
+        /* one block of outputs' row of dy stays in L1 while every tap row passes */          \
+        const ptrdiff_t ob = dw_outputs(KW <= 5 ? KW : 4);                                   \
         for (ptrdiff_t h = h0; h < h1; h++)                                                  \
-            for (ptrdiff_t r = 0; r < g[G_C] * KH; r++) {                                    \
-                const T *xr = x + (r / KH) * g[G_XC] + ((r % KH) * g[G_DH] + h * g[G_SH]) * g[G_XH]; \
-                for (ptrdiff_t o = 0; o < O; o += 4)                                         \
-                    for (ptrdiff_t j = 0; j < KW; j += 4) {                                  \
+            for (ptrdiff_t o = 0; o < O; o += ob)                                            \
+                for (ptrdiff_t r = 0; r < g[G_C] * KH; r++) {                                \
+                    const T *xr = x + (r / KH) * g[G_XC] +                                   \
+                                  ((r % KH) * g[G_DH] + h * g[G_SH]) * g[G_XH];              \
+                    for (ptrdiff_t j = 0, tb; j < KW; j += tb) {                             \
+                        tb = dw_taps(KW, j);                                                 \
                         const ptrdiff_t k = o * lda + r * KW + j;                            \
-                        DW_##T[MIN(4, O - o)][MIN(4, KW - j)](xr + j * g[G_DW] * g[G_XW],    \
-                                                              dy + o * g[G_YC] + h * g[G_YH], \
-                                                              acc + k, rest + k, lda, g);    \
+                        DW_##T[MIN(ob, O - o)][tb](xr + j * g[G_DW] * g[G_XW],               \
+                                                   dy + o * g[G_YC] + h * g[G_YH], acc + k,  \
+                                                   rest + k, lda, g);                        \
                     }                                                                        \
-            }                                                                                \
+                }                                                                            \
         for (ptrdiff_t o = 0; o < O; o++)                                                    \
             for (ptrdiff_t t = 0; t < lda; t++) {                                            \
                 T s = rest[o * lda + t];                                                     \
