@@ -85,6 +85,10 @@ CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 # case's threads still spin runs on half a machine: PyTorch's MLP ran 8,500 samples/s right
 # after steepest's case and 12,600 after a 0.5 s pause (2026-12-04, batch 32). A user runs one
 # library per process, so each case gets a machine the other has left.
+# After the pause, one untimed call of the case itself: a pause this long lets the CPU idle
+# and caches go cold, and the first call after it runs up to twice as slow (the 5x5 16->32
+# conv layer, f+b: steepest 23.3 ms on the first call after 0.5 s idle, 11.1 in a loop;
+# PyTorch 9.9 and 7.4; 2026-12-05). Inside a training loop layers run back to back, warm.
 SETTLE_S = 0.5
 
 
@@ -95,7 +99,8 @@ def settle() -> None:
 def measure(
     cases: dict[str, Callable[[], object]], repeats: int, stat: str, clock: str = "wall"
 ) -> dict[str, float]:
-    """Each case once per repeat, interleaved; the median (or min) in ms."""
+    """Each case once per repeat, interleaved, each after a pause and one untimed call; the
+    median (or min) in ms."""
     now = CLOCKS[clock]
     times: dict[str, list[float]] = {key: [] for key in cases}
     for fn in cases.values():  # warm-up: first-touch allocations, BLAS thread start
@@ -103,6 +108,7 @@ def measure(
     for _ in range(repeats):
         for key, fn in cases.items():
             settle()
+            fn()  # warm again after the pause: what is timed is a call in a running loop
             start = now()
             fn()
             times[key].append((now() - start) * 1e3)
