@@ -11,6 +11,7 @@ from ..autograd import Function
 from ..backend import array_module
 from ..promotion import floating
 from ..tensor import Tensor
+from . import fused, threads
 from ._dims import normalize_dim, resolve
 from .elementwise import exp, where
 from .reduce import sum
@@ -23,7 +24,65 @@ class ReLU(Function):
         return ufunc(np.maximum, a, 0, lambda a, b: array_module(a).maximum(a, b))
 
     def backward(self, out, g):
-        return g * (self.parents[0].data > 0).astype(g.dtype)  # faster than np.where here
+        return ReLUGrad.apply(g, x=self.parents[0].data)
+
+
+class ReLUGrad(Function):
+    """dx = g where x > 0, else 0: ReLU's rule as an op, linear in g (its own rule is itself)."""
+
+    def forward(self, g, x=None):
+        self.x = x
+        runs = _runs(g, x)
+        run = fused.get("relu_backward", g, x) if runs is not None else None
+        if run is None:
+            return g * (x > 0).astype(g.dtype)  # faster than np.where here
+        out = np.empty_like(x)  # x's layout
+        (n0, n1, length), (g0, g1), (x0, x1) = runs
+        pg, px, pd = (fused.pointer(a) for a in (g, x, out))
+        pieces = min(threads.get_num_threads(), g.size // threads.MIN_ELEMENTS_PER_UFUNC_BLOCK)
+        item = g.itemsize
+
+        def block(lo: int, hi: int) -> None:
+            """Outer rows lo <= i < hi, or runs lo <= j < hi when there is one outer row."""
+            i, j, rows = (lo, 0, (hi - lo, n1)) if n0 > 1 else (0, lo, (1, hi - lo))
+            g_at, x_at = (i * g0 + j * g1) * item, (i * x0 + j * x1) * item
+            run(pg + g_at, px + x_at, pd + x_at, *rows, length, g0, g1, x0, x1)
+
+        spans = threads.ranges(n0 if n0 > 1 else n1, max(1, pieces))
+        threads.run([lambda s=s: block(*s) for s in spans])
+        return out
+
+    def backward(self, out, gg):
+        return ReLUGrad.apply(gg, x=self.x)
+
+
+def _runs(g: Any, x: Any) -> tuple | None:
+    """g and x (NumPy, one shape and dtype; x dense, positive strides) as n0 x n1 runs of
+    contiguous values: ((n0, n1, run), g's outer strides, x's outer strides), in elements;
+    None if they do not fit that (then the NumPy form runs)."""
+    if type(g) is not np.ndarray or type(x) is not np.ndarray or g.shape != x.shape:
+        return None
+    if g.dtype != x.dtype or min(x.strides + g.strides, default=1) <= 0 or x.size == 0:
+        return None
+    order = sorted(range(x.ndim), key=lambda i: -x.strides[i])
+    if not x.transpose(order).flags.c_contiguous:
+        return None
+    item = x.itemsize
+    merged: list[tuple[int, int, int]] = []  # (size, g stride, x stride), innermost first
+    for i in reversed(order):
+        size, gs, xs = x.shape[i], g.strides[i] // item, x.strides[i] // item
+        if size == 1:
+            continue
+        if merged and gs == merged[-1][1] * merged[-1][0] and xs == merged[-1][2] * merged[-1][0]:
+            inner = merged.pop()  # this axis continues the inner one: one longer axis
+            merged.append((inner[0] * size, inner[1], inner[2]))
+        else:
+            merged.append((size, gs, xs))
+    merged += [(1, 0, 0)] * (3 - len(merged))
+    if len(merged) > 3 or merged[0][1:] != (1, 1):
+        return None
+    (run, _, _), (n1, g1, x1), (n0, g0, x0) = merged
+    return (n0, n1, run), (g0, g1), (x0, x1)
 
 
 class Sigmoid(Function):

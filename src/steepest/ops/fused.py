@@ -1,6 +1,7 @@
 """Compiled loops for the ops, C sources beside this file, each built on first use like the
 optimizers' fused rules (steepest._cc): recurrent.c, the LSTM's gate math of one time step
-in one pass; conv.c, the direct convolution kernels (ops/_direct.py); pool.c, max pooling.
+in one pass; conv.c, the direct convolution kernels (ops/_direct.py); pool.c, max pooling;
+activation.c, ReLU's backward.
 
 Without a C compiler, on CuPy arrays, for other dtypes, or after ``set_enabled(False)`` (or
 ``STEEPEST_FUSED=0``) the NumPy paths run; ``status()`` says which. For the LSTM, float64
@@ -94,7 +95,8 @@ POOL = Loops("pool.c", CONV_FLAGS, {
     "maxpool_forward": [_p, _p, _p, _n, _n],
     "maxpool_backward": [_p, _p, _p, _p, _p, _n, _n],
 })  # fmt: skip
-_SOURCES = {loops.source.name: loops for loops in (LSTM, CONV, POOL)}
+ACTIVATION = Loops("activation.c", CONV_FLAGS, {"relu_backward": [_p, _p, _p] + [_n] * 7})
+_SOURCES = {loops.source.name: loops for loops in (LSTM, CONV, POOL, ACTIVATION)}
 _BY_NAME = {name: loops for loops in _SOURCES.values() for name in loops.signatures}
 
 
@@ -107,8 +109,8 @@ def set_enabled(flag: bool) -> None:
 
 
 def status(source: str = "recurrent.c") -> str:
-    """One line: where the compiled loops of ``source`` (recurrent.c, conv.c or pool.c) come
-    from, or why the NumPy path runs instead."""
+    """One line: where the compiled loops of ``source`` (recurrent.c, conv.c, pool.c,
+    activation.c) come from, or why the NumPy path runs instead."""
     if not _enabled:
         return "NumPy path: fused loops disabled (set_enabled(False) or STEEPEST_FUSED=0)"
     loops = _SOURCES[source]

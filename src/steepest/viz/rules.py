@@ -28,6 +28,7 @@ RULES: dict[str, str] = {
     "Where": "d where(c, a, b) = g to a where c, to b elsewhere",
     # activations
     "ReLU": "d relu(x)/dx = 1 if x > 0 else 0",
+    "ReLUGrad": "relu's rule, dx = g where x > 0 else 0: linear in g, so its own rule is itself",
     "Sigmoid": "d sigmoid(x)/dx = y (1 - y)",
     "Tanh": "d tanh(x)/dx = 1 - tanh(x)^2 = 1 - y^2",
     "Softplus": "d log(1 + e^x)/dx = sigmoid(x)",
@@ -72,6 +73,7 @@ RULES: dict[str, str] = {
     "MaxPool2d": "dx = g routed to the maximal element of each window",
     "WindowGather": "dx = g scattered back over each window (x scale)",
     "WindowScatter": "dg = the windows of the upstream gradient, gathered (x scale)",
+    "MaxPoolScatter": "as WindowScatter to each window's maxima (shared when tied), in one pass",
     # recurrent layers: whole sequences as one op, backpropagation through time inside
     "LSTMSequence": "backpropagation through time over the gates i, f, g, o and the cell state",
     "GRUSequence": "backpropagation through time over the gates r, z and the candidate n",
