@@ -26,9 +26,12 @@ from . import fused, threads
 from ._im2col import Geometry, grad_columns
 
 # A layer with at most this many weights (C_out x C_in/groups x kh x kw) takes the direct
-# loops: up to ResNet-20's 32->32 3x3 (9,216) and the 5x5 16->32 (12,800) they win all three
-# kernels; from the MNIST CNN's 32->64 3x3 (18,432) on, OpenBLAS's GEMM catches up and wins.
-MAX_DIRECT_WEIGHTS = 16384
+# loops. On one thread they win all three kernels up to ResNet-20's 32->32 3x3 (9,216) and the
+# 5x5 16->32 (12,800); at the MNIST CNN's 32->64 3x3 (18,432) the two are even on one thread,
+# but on two the direct input gradient splits better: the model trained at 1,504 and 1,417
+# samples/s with it direct, 1,320 and 1,154 with it on im2col (2026-12-05, bench_models.py
+# --no-torch --repeats 3). ResNet-20's 64->64 (36,864) keeps im2col: a tie either way.
+MAX_DIRECT_WEIGHTS = 20000
 
 _enabled = True
 
