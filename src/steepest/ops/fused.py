@@ -1,7 +1,7 @@
 """Compiled loops for the ops, C sources beside this file, each built on first use like the
 optimizers' fused rules (steepest._cc): recurrent.c, the LSTM's gate math of one time step
 in one pass; conv.c, the direct convolution kernels (ops/_direct.py); pool.c, max pooling;
-activation.c, ReLU's backward.
+activation.c, ReLU's backward; normalization.c, batch norm's passes.
 
 Without a C compiler, on CuPy arrays, for other dtypes, or after ``set_enabled(False)`` (or
 ``STEEPEST_FUSED=0``) the NumPy paths run; ``status()`` says which. For the LSTM, float64
@@ -96,7 +96,12 @@ POOL = Loops("pool.c", CONV_FLAGS, {
     "maxpool_backward": [_p, _p, _p, _p, _p, _n, _n],
 })  # fmt: skip
 ACTIVATION = Loops("activation.c", CONV_FLAGS, {"relu_backward": [_p, _p, _p] + [_n] * 7})
-_SOURCES = {loops.source.name: loops for loops in (LSTM, CONV, POOL, ACTIVATION)}
+_d = ctypes.c_double
+NORMALIZATION = Loops("normalization.c", CONV_FLAGS, {
+    "batchnorm_forward": [_p] * 7 + [_d, _n, _n, _n],
+    "batchnorm_backward": [_p] * 6 + [_n, _n, _n],
+})  # fmt: skip
+_SOURCES = {s.source.name: s for s in (LSTM, CONV, POOL, ACTIVATION, NORMALIZATION)}
 _BY_NAME = {name: loops for loops in _SOURCES.values() for name in loops.signatures}
 
 
@@ -110,7 +115,7 @@ def set_enabled(flag: bool) -> None:
 
 def status(source: str = "recurrent.c") -> str:
     """One line: where the compiled loops of ``source`` (recurrent.c, conv.c, pool.c,
-    activation.c) come from, or why the NumPy path runs instead."""
+    activation.c, normalization.c) come from, or why the NumPy path runs instead."""
     if not _enabled:
         return "NumPy path: fused loops disabled (set_enabled(False) or STEEPEST_FUSED=0)"
     loops = _SOURCES[source]

@@ -14,7 +14,7 @@ import numpy as np
 from ..autograd import Function, is_grad_enabled
 from ..backend import array_module
 from ..tensor import Tensor
-from . import threads
+from . import fused, threads
 
 
 def _channel_axes(ndim: int) -> tuple[int, ...]:
@@ -41,6 +41,17 @@ def _sum_of_products(xp: Any, a: Any, b: Any, axes: tuple) -> Any:
         dots = xp.matmul(a2[:, None, :], b2[:, :, None])  # (c, 1, 1): c dot products
         return dots.reshape((1, c) + (1,) * (a.ndim - 2))
     return (a * b).sum(axes, keepdims=True)
+
+
+def _compiled(name: str, *arrays: Any) -> Any:
+    """normalization.c's loop ``name`` when every array holds each channel as one contiguous
+    block (batch-innermost, as a convolution returns it), NumPy, one float dtype; else None."""
+    for a in arrays:
+        if type(a) is not np.ndarray or a.ndim < 3:
+            return None
+        if not a.transpose(1, *range(2, a.ndim), 0).flags.c_contiguous:
+            return None
+    return fused.get(name, *arrays)
 
 
 class BatchNorm(Function):
@@ -80,7 +91,14 @@ class BatchNorm(Function):
             xp.multiply(xh, w[:, c], out=y[:, c])
             y[:, c] += b[:, c]
 
-        _by_channels(xp, x, work)
+        run = _compiled("batchnorm_forward", x, xhat, y)
+        if run is None:
+            _by_channels(xp, x, work)
+        else:  # 3 passes, in compiled loops
+            w, b = (np.ascontiguousarray(t, dtype=x.dtype) for t in (weight, bias))
+            ptrs = [fused.pointer(t) for t in (x, xhat, y, w, b, mean, var)]
+            m = x.size // x.shape[1]
+            _by_channels(xp, x, lambda c: run(*ptrs, eps, m, c.start, c.stop))
         r = 1.0 / xp.sqrt(var + eps)
         self.xhat, self.r, self.eps = xhat, r, eps
         if running_mean is not None:  # updated in place, as torch's batch_norm does
@@ -126,7 +144,13 @@ class BatchNorm(Function):
             xp.subtract(gs, d, out=d)
             d *= a[:, c]
 
-        _by_channels(xp, xhat, work)
+        run = _compiled("batchnorm_backward", g, xhat, dx)
+        if run is None:
+            _by_channels(xp, xhat, work)
+        else:  # 2 passes, in compiled loops
+            a = np.ascontiguousarray(a, dtype=xhat.dtype)
+            ptrs = [fused.pointer(t) for t in (g, xhat, dx, a, db, dw)]
+            _by_channels(xp, xhat, lambda c: run(*ptrs, m, c.start, c.stop))
         return Tensor(dx), Tensor(dw.reshape(-1)), Tensor(db.reshape(-1))
 
 
