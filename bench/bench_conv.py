@@ -85,22 +85,33 @@ CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 # case's threads still spin runs on half a machine: PyTorch's MLP ran 8,500 samples/s right
 # after steepest's case and 12,600 after a 0.5 s pause (2026-12-04, batch 32). A user runs one
 # library per process, so each case gets a machine the other has left.
-# After the pause, one untimed call of the case itself: a pause this long lets the CPU idle
-# and caches go cold, and the first call after it runs up to twice as slow (the 5x5 16->32
-# conv layer, f+b: steepest 23.3 ms on the first call after 0.5 s idle, 11.1 in a loop;
-# PyTorch 9.9 and 7.4; 2026-12-05). Inside a training loop layers run back to back, warm.
+# After the pause, untimed calls of the case itself for WARM_S: a pause this long lets the
+# cores idle, and the first calls after it run up to twice as slow. steepest's pool threads
+# block between kernels (OpenMP's spin), so for about 40 ms after an idle pause the second core
+# wakes late each time: the 5x5 16->32 conv layer f+b, calls 1..6 after 0.5 s idle, 12-17,
+# 16-20, 17-19, 10-12, 10, 10 ms, in a loop 10 ms; on one thread 18-21 throughout (2026-12-05).
+# Inside a training loop layers run back to back, warm; so is what is timed here, for both.
 SETTLE_S = 0.5
+WARM_S = 0.05
 
 
 def settle() -> None:
     time.sleep(SETTLE_S)
 
 
+def warm(fn: Callable[[], object]) -> None:
+    """Call fn (at least once) until WARM_S have passed."""
+    end = time.perf_counter() + WARM_S
+    fn()
+    while time.perf_counter() < end:
+        fn()
+
+
 def measure(
     cases: dict[str, Callable[[], object]], repeats: int, stat: str, clock: str = "wall"
 ) -> dict[str, float]:
-    """Each case once per repeat, interleaved, each after a pause and one untimed call; the
-    median (or min) in ms."""
+    """Each case once per repeat, interleaved, each after a pause and WARM_S of untimed calls;
+    the median (or min) in ms."""
     now = CLOCKS[clock]
     times: dict[str, list[float]] = {key: [] for key in cases}
     for fn in cases.values():  # warm-up: first-touch allocations, BLAS thread start
@@ -108,7 +119,7 @@ def measure(
     for _ in range(repeats):
         for key, fn in cases.items():
             settle()
-            fn()  # warm again after the pause: what is timed is a call in a running loop
+            warm(fn)  # warm again after the pause: what is timed is a call in a running loop
             start = now()
             fn()
             times[key].append((now() - start) * 1e3)

@@ -26,6 +26,7 @@ import statistics
 import time
 
 import numpy as np
+from bench_conv import warm
 
 SIZES = (784, 512, 512, 10)
 
@@ -168,7 +169,7 @@ def main() -> None:
         for _ in range(args.repeats):
             for name, r in runners.items():  # alternate, so load changes hit both
                 time.sleep(SETTLE_S)  # the other library's threads stop spinning first
-                time_run(r, x, y, batch, 2)  # then warm again, as bench_conv.measure does
+                warm(lambda r=r, b=batch: time_run(r, x, y, b, 1))  # as bench_conv.measure does
                 speeds[name].append(time_run(r, x, y, batch, args.steps))
         med = {k: statistics.median(v) for k, v in speeds.items()}
         opt_st = time_optimizer_step(runners["steepest"].opt)
