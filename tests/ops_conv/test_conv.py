@@ -260,3 +260,14 @@ def test_layout_is_kept_through_a_conv_relu_pool_chain():
     dh, dx, dw1 = st.grad((y * y).sum(), [h, x, w1])  # (.grad would hold a C-order copy)
     assert batch_innermost(dh.data) and batch_innermost(dx.data)
     assert dw1.data.flags.c_contiguous  # parameters' gradients: plain C order
+
+
+def test_flattening_a_batch_innermost_output_copies_it_to_c_order():
+    """Reshape copies a conv's (C, H, W, N)-ordered output channel by channel (c_order)."""
+    x = np.ascontiguousarray(draw(33, 8, 13, 11).transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    assert x.size > 1 << 15 and not x.flags.c_contiguous
+    xt = st.Tensor(x, requires_grad=True)
+    y = xt.reshape(33, -1)
+    np.testing.assert_array_equal(y.numpy(), np.ascontiguousarray(x).reshape(33, -1))
+    y.backward(st.Tensor(np.arange(y.numel(), dtype=np.float64).reshape(y.shape)))
+    np.testing.assert_array_equal(xt.grad.numpy().ravel(), np.arange(x.size))

@@ -145,6 +145,22 @@ def contiguous_planes(xp: Any, planes: Any) -> Any:
     return out
 
 
+def c_order(a: Any) -> Any:
+    """A batch-innermost (N, C, H, W) NumPy array copied to C order (N, C, H, W), one channel at
+    a time, channels split across threads. NumPy's own copy walks the source in the
+    destination's order, one element per page-sized stride: (64, 64, 12, 12), as the MNIST CNN
+    flattens it, 2.27 ms that way, 0.33 ms channel by channel (2026-12-05)."""
+    out = np.empty(a.shape, a.dtype)
+
+    def channels(lo: int, hi: int) -> None:
+        for c in range(lo, hi):
+            out[:, c] = a[:, c]
+
+    pieces = threads.parts(a.size, a.shape[1])
+    threads.run([lambda r=r: channels(*r) for r in threads.ranges(a.shape[1], pieces)])
+    return out
+
+
 def to_planes(xp: Any, x: Any, g: Geometry) -> Any:
     """Input (N, C, H, W) as padded planes (C, Hp, Wp, N); no copy if already so, unpadded."""
     planes = x.transpose(1, 2, 3, 0)

@@ -43,12 +43,18 @@ class ReLUGrad(Function):
         item = g.itemsize
 
         def block(lo: int, hi: int) -> None:
-            """Outer rows lo <= i < hi, or runs lo <= j < hi when there is one outer row."""
-            i, j, rows = (lo, 0, (hi - lo, n1)) if n0 > 1 else (0, lo, (1, hi - lo))
-            g_at, x_at = (i * g0 + j * g1) * item, (i * x0 + j * x1) * item
-            run(pg + g_at, px + x_at, pd + x_at, *rows, length, g0, g1, x0, x1)
+            """Outer rows lo <= i < hi; with one outer row, runs lo <= j < hi; with one run,
+            its values lo <= k < hi."""
+            if n0 > 1:
+                i, j, k, shape = lo, 0, 0, (hi - lo, n1, length)
+            elif n1 > 1:
+                i, j, k, shape = 0, lo, 0, (1, hi - lo, length)
+            else:
+                i, j, k, shape = 0, 0, lo, (1, 1, hi - lo)
+            g_at, x_at = (i * g0 + j * g1 + k) * item, (i * x0 + j * x1 + k) * item
+            run(pg + g_at, px + x_at, pd + x_at, *shape, g0, g1, x0, x1)
 
-        spans = threads.ranges(n0 if n0 > 1 else n1, max(1, pieces))
+        spans = threads.ranges(n0 if n0 > 1 else n1 if n1 > 1 else length, max(1, pieces))
         threads.run([lambda s=s: block(*s) for s in spans])
         return out
 

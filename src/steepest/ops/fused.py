@@ -93,7 +93,7 @@ CONV = Loops("conv.c", CONV_FLAGS, {
 }, restypes={"conv_weight_grad": ctypes.c_int})  # fmt: skip
 POOL = Loops("pool.c", CONV_FLAGS, {
     "maxpool_forward": [_p, _p, _p, _n, _n],
-    "maxpool_backward": [_p, _p, _p, _p, _p, _n, _n],
+    "maxpool_backward": [_p, _p, _p, _p, _p, _n, _n, _n],
 })  # fmt: skip
 ACTIVATION = Loops("activation.c", CONV_FLAGS, {"relu_backward": [_p, _p, _p] + [_n] * 7})
 _d = ctypes.c_double

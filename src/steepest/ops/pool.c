@@ -35,9 +35,11 @@ enum G { G_KH, G_KW, G_HO, G_WO, G_N, G_SH, G_SW, G_DH, G_DW,
                 }                                                                            \
     }                                                                                        \
                                                                                              \
-    /* dx[window] += gy / (number of maxima) where x == y; dx zeroed beforehand */            \
+    /* dx[window] += gy / (number of maxima) where x == y, dx zeroed beforehand; or, where the \
+     * windows tile dx without overlap (tile != 0), dx[window] = that, so dx needs no zeroing */ \
     void maxpool_backward_##T(const T *restrict x, const T *restrict y, const T *restrict gy, \
-                              T *restrict dx, const ptrdiff_t *g, ptrdiff_t c0, ptrdiff_t c1) { \
+                              T *restrict dx, const ptrdiff_t *g, ptrdiff_t c0, ptrdiff_t c1, \
+                              ptrdiff_t tile) {                                              \
         const ptrdiff_t n = g[G_N];                                                          \
         T count[CHUNK], share[CHUNK];                                                        \
         for (ptrdiff_t c = c0; c < c1; c++)                                                  \
@@ -63,8 +65,12 @@ enum G { G_KH, G_KW, G_HO, G_WO, G_N, G_SH, G_SW, G_DH, G_DW,
                                 const ptrdiff_t di = i * g[G_DH], dj = j * g[G_DW];          \
                                 const T *xp = xb + di * g[G_XH] + dj * g[G_XW];              \
                                 T *dp = db + di * g[G_DXH] + dj * g[G_DXW];                  \
-                                for (ptrdiff_t l = 0; l < len; l++)                          \
-                                    dp[l] += xp[l] == yb[l] ? share[l] : (T)0;               \
+                                if (tile)                                                    \
+                                    for (ptrdiff_t l = 0; l < len; l++)                      \
+                                        dp[l] = xp[l] == yb[l] ? share[l] : (T)0;            \
+                                else                                                         \
+                                    for (ptrdiff_t l = 0; l < len; l++)                      \
+                                        dp[l] += xp[l] == yb[l] ? share[l] : (T)0;           \
                             }                                                                \
                     }                                                                        \
     }

@@ -220,11 +220,18 @@ class MaxPoolScatter(Function):
         g = geometry
         if not batch_innermost(grad):  # the loops read every array with N contiguous
             grad = contiguous_planes(np, grad.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
-        dx = np.zeros((g.c, g.hp, g.wp, g.n), grad.dtype).transpose(3, 0, 1, 2)
+        # windows that tile the input (stride = kernel, no dilation) write each element of dx
+        # once: only the rows and columns past the last window need zeros first
+        tile = g.p.stride == (g.kh, g.kw) and g.p.dilation == (1, 1)
+        dx = (np.empty if tile else np.zeros)((g.c, g.hp, g.wp, g.n), grad.dtype)
+        if tile:
+            dx[:, g.ho * g.kh :] = 0
+            dx[:, :, g.wo * g.kw :] = 0
+        dx = dx.transpose(3, 0, 1, 2)
         run = _compiled("maxpool_backward", padded, y, grad, dx)
         geo = _strides_in_elements(g, padded, y, grad, dx)
         ptrs = [fused.pointer(a) for a in (padded, y, grad, dx)]
-        _by_channels(np, g, lambda c: run(*ptrs, geo.ctypes.data, c.start, c.stop))
+        _by_channels(np, g, lambda c: run(*ptrs, geo.ctypes.data, c.start, c.stop, tile))
         top, _, left, _ = g.p.padding
         return dx[:, :, top : top + g.h, left : left + g.w]
 

@@ -13,11 +13,15 @@ from .. import backend
 from ..autograd import Function, IndexedGrad, is_grad_enabled
 from ..backend import array_module
 from ..tensor import Tensor
+from . import _im2col
 from ._dims import as_sizes, normalize_dim, normalize_dims, resolve
 
 
 class Reshape(Function):
     def forward(self, a, shape=()):
+        if (type(a) is np.ndarray and a.ndim == 4 and not a.flags.c_contiguous
+                and a.size > 1 << 15 and _im2col.batch_innermost_contiguous(a)):  # fmt: skip
+            a = _im2col.c_order(a)  # a conv's output flattened: NumPy's own copy is 7x slower
         return a.reshape(shape)
 
     def backward(self, out, g):
