@@ -26,6 +26,10 @@ from steepest.ops.conv import conv2d, conv2d_input_grad, conv2d_weight_grad
 
 # batches: scalar tail only; one float64 vector + tail; two float32 vectors + one + tail
 BATCHES = [3, 11, 53]
+# test_conv.py's configurations, and 5x5 kernels (the loops unroll 3- and 5-wide rows apart)
+DIRECT = [*CONFIGS, ("k5-pad2", (2, 3, 9, 8, 4, 5, 5, 1), dict(padding=2)),
+          ("k5-s2-g2", (2, 4, 11, 9, 6, 5, 5, 2), dict(stride=2, dilation=(1, 2)))]  # fmt: skip
+DIRECT_IDS = [c[0] for c in DIRECT]
 
 
 @pytest.fixture
@@ -71,7 +75,7 @@ def _grad_refs(x, w, g, kw):
 
 
 @pytest.mark.parametrize("n", BATCHES)
-@pytest.mark.parametrize(("label", "shape", "kwargs"), CONFIGS, ids=IDS)
+@pytest.mark.parametrize(("label", "shape", "kwargs"), DIRECT, ids=DIRECT_IDS)
 def test_forward_and_gradients_match_references(direct, label, shape, kwargs, n):
     x, w, b = conv_inputs(n, *shape[1:])
     kw = _kw(shape, kwargs)

@@ -32,9 +32,10 @@ typedef double uf64 __attribute__((vector_size(64), aligned(8), may_alias));
 /* ----- forward: y[o,h,w,:] = b[o] + sum_{c,i,j} W[o,c,i,j] x[c, sh h + dh i, sw w + dw j, :]
  * A block: OB output channels of one pixel for NV vectors of images, OB x NV accumulators.
  * x points at the window's corner [0, sh h, sw w, n0], y at [o0, h, w, n0]. */
-#define FWD_BLOCK(T, NAME, OB, NV)                                                           \
+#define FWD_BLOCK(T, NAME, OB, NV, KW)                                                       \
     static void NAME(const T *restrict x, const T *restrict wk, ptrdiff_t ldw,               \
                      const T *restrict b, T *restrict y, const ptrdiff_t *g) {               \
+        const ptrdiff_t kw = KW ? KW : g[G_KW]; /* 3 and 5 known here: the tap loop unrolls */ \
         v##T acc[OB][NV];                                                                    \
         for (int o = 0; o < OB; o++)                                                         \
             for (int v = 0; v < NV; v++) acc[o][v] = (v##T){0} + (b ? b[o] : (T)0);          \
@@ -42,7 +43,7 @@ typedef double uf64 __attribute__((vector_size(64), aligned(8), may_alias));
         for (ptrdiff_t c = 0; c < g[G_C]; c++)                                               \
             for (ptrdiff_t i = 0; i < g[G_KH]; i++) {                                        \
                 const T *xr = x + c * g[G_XC] + i * di;                                      \
-                for (ptrdiff_t j = 0; j < g[G_KW]; j++, wk += ldw) {                         \
+                for (ptrdiff_t j = 0; j < kw; j++, wk += ldw) {                              \
                     v##T xv[NV];                                                             \
                     for (int v = 0; v < NV; v++) xv[v] = *(const u##T *)(xr + j * dj + v * LANES(T)); \
                     for (int o = 0; o < OB; o++)                                             \
@@ -70,15 +71,21 @@ typedef double uf64 __attribute__((vector_size(64), aligned(8), may_alias));
             }                                                                                \
     }
 
-#define FWD_NV(T, NV)                                                                        \
-    FWD_BLOCK(T, fwd_##T##_##NV##_1, 1, NV)                                                  \
-    FWD_BLOCK(T, fwd_##T##_##NV##_2, 2, NV)                                                  \
-    FWD_BLOCK(T, fwd_##T##_##NV##_3, 3, NV)                                                  \
-    FWD_BLOCK(T, fwd_##T##_##NV##_4, 4, NV)                                                  \
-    FWD_BLOCK(T, fwd_##T##_##NV##_5, 5, NV)                                                  \
-    FWD_BLOCK(T, fwd_##T##_##NV##_6, 6, NV)                                                  \
-    FWD_BLOCK(T, fwd_##T##_##NV##_7, 7, NV)                                                  \
-    FWD_BLOCK(T, fwd_##T##_##NV##_8, 8, NV)
+#define FWD_NV_KW(T, NV, KW)                                                                 \
+    FWD_BLOCK(T, fwd_##T##_##NV##_1_##KW, 1, NV, KW)                                         \
+    FWD_BLOCK(T, fwd_##T##_##NV##_2_##KW, 2, NV, KW)                                         \
+    FWD_BLOCK(T, fwd_##T##_##NV##_3_##KW, 3, NV, KW)                                         \
+    FWD_BLOCK(T, fwd_##T##_##NV##_4_##KW, 4, NV, KW)                                         \
+    FWD_BLOCK(T, fwd_##T##_##NV##_5_##KW, 5, NV, KW)                                         \
+    FWD_BLOCK(T, fwd_##T##_##NV##_6_##KW, 6, NV, KW)                                         \
+    FWD_BLOCK(T, fwd_##T##_##NV##_7_##KW, 7, NV, KW)                                         \
+    FWD_BLOCK(T, fwd_##T##_##NV##_8_##KW, 8, NV, KW)
+#define FWD_NV(T, NV) FWD_NV_KW(T, NV, 0) FWD_NV_KW(T, NV, 3) FWD_NV_KW(T, NV, 5)
+#define FWD_ROW(T, NV, KW)                                                                   \
+    {0, fwd_##T##_##NV##_1_##KW, fwd_##T##_##NV##_2_##KW, fwd_##T##_##NV##_3_##KW,           \
+     fwd_##T##_##NV##_4_##KW, fwd_##T##_##NV##_5_##KW, fwd_##T##_##NV##_6_##KW,              \
+     fwd_##T##_##NV##_7_##KW, fwd_##T##_##NV##_8_##KW}
+#define FWD_KW(T, KW) {{0}, FWD_ROW(T, 1, KW), FWD_ROW(T, 2, KW)}
 
 /* rows h0 <= h < h1 of the output, all O channels */
 #define FWD(T)                                                                               \
@@ -87,15 +94,11 @@ typedef double uf64 __attribute__((vector_size(64), aligned(8), may_alias));
     FWD_TAIL(T, fwd_tail_##T)                                                                \
     typedef void (*fwd_fn_##T)(const T *, const T *, ptrdiff_t, const T *, T *,              \
                                const ptrdiff_t *);                                           \
-    static const fwd_fn_##T FWD_##T[3][9] = {                                                \
-        {0},                                                                                 \
-        {0, fwd_##T##_1_1, fwd_##T##_1_2, fwd_##T##_1_3, fwd_##T##_1_4, fwd_##T##_1_5,       \
-         fwd_##T##_1_6, fwd_##T##_1_7, fwd_##T##_1_8},                                       \
-        {0, fwd_##T##_2_1, fwd_##T##_2_2, fwd_##T##_2_3, fwd_##T##_2_4, fwd_##T##_2_5,       \
-         fwd_##T##_2_6, fwd_##T##_2_7, fwd_##T##_2_8}};                                      \
+    static const fwd_fn_##T FWD_##T[3][3][9] = {FWD_KW(T, 0), FWD_KW(T, 3), FWD_KW(T, 5)};    \
     void conv_forward_##T(const T *x, const T *wk, ptrdiff_t ldw, const T *b, T *y,           \
                           const ptrdiff_t *g, ptrdiff_t h0, ptrdiff_t h1) {                  \
         const ptrdiff_t n = g[G_N], O = g[G_O], lanes = LANES(T);                            \
+        const int kv = g[G_KW] == 3 ? 1 : (g[G_KW] == 5 ? 2 : 0);                            \
         for (ptrdiff_t h = h0; h < h1; h++)                                                  \
             for (ptrdiff_t w = 0; w < g[G_WO]; w++) {                                        \
                 const T *xb = x + h * g[G_SH] * g[G_XH] + w * g[G_SW] * g[G_XW];             \
@@ -104,7 +107,7 @@ typedef double uf64 __attribute__((vector_size(64), aligned(8), may_alias));
                 while (n - n0 >= lanes) { /* the window stays in L1 across the blocks */     \
                     const int nv = n - n0 >= 2 * lanes ? 2 : 1;                              \
                     for (ptrdiff_t o = 0; o < O; o += 8)                                     \
-                        FWD_##T[nv][MIN(8, O - o)](xb + n0, wk + o, ldw, b ? b + o : 0,      \
+                        FWD_##T[kv][nv][MIN(8, O - o)](xb + n0, wk + o, ldw, b ? b + o : 0,  \
                                                    yb + o * g[G_YC] + n0, g);                \
                     n0 += nv * lanes;                                                        \
                 }                                                                            \
