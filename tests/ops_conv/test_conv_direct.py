@@ -172,3 +172,33 @@ def test_without_a_compiler_im2col_runs(monkeypatch, tmp_path):
         np.testing.assert_allclose(y, ref_conv2d(x, w, b), rtol=1e-10)
     finally:
         fused.CONV.lib, fused.CONV.tried, fused.CONV.status = saved
+
+
+def _laid_out(a, layout):
+    if layout == "batch-innermost":  # conv2d's own output: the direct loops read it in place
+        return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    if layout == "batch-innermost-gaps":  # a crop of such an array, e.g. a slice of channels
+        wide = np.ascontiguousarray(np.concatenate([a, a], axis=1).transpose(1, 2, 3, 0))
+        return wide.transpose(3, 0, 1, 2)[:, : a.shape[1]]
+    if layout == "flipped":  # negative strides
+        return np.ascontiguousarray(a[:, :, ::-1])[:, :, ::-1]
+    if layout == "nhwc":
+        return np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    return a
+
+
+@pytest.mark.parametrize("padding", [0, 1])
+@pytest.mark.parametrize("layout", ["nchw", "batch-innermost", "batch-innermost-gaps",
+                                    "flipped", "nhwc"])  # fmt: skip
+def test_any_memory_layout_gives_the_reference_result(direct, layout, padding):
+    x, w, b = conv_inputs(21, 3, 7, 6, 4, 3, 3)
+    y_ref = ref_conv2d(x, w, b, padding=padding)
+    g = draw(*y_ref.shape)
+    xt, wt, bt = (st.Tensor(a, requires_grad=True) for a in (_laid_out(x, layout), w, b))
+    y = conv2d(xt, wt, bt, padding=padding)
+    y.backward(st.Tensor(_laid_out(g, layout)))
+    np.testing.assert_allclose(y.numpy(), y_ref, rtol=1e-10, atol=1e-12)
+    dx, dw = _grad_refs(x, w, g, dict(padding=padding))
+    np.testing.assert_allclose(xt.grad.numpy(), dx, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(wt.grad.numpy(), dw, rtol=1e-10, atol=1e-11)
+    np.testing.assert_allclose(bt.grad.numpy(), g.sum(axis=(0, 2, 3)), rtol=1e-12)
