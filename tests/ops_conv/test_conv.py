@@ -271,3 +271,13 @@ def test_flattening_a_batch_innermost_output_copies_it_to_c_order():
     np.testing.assert_array_equal(y.numpy(), np.ascontiguousarray(x).reshape(33, -1))
     y.backward(st.Tensor(np.arange(y.numel(), dtype=np.float64).reshape(y.shape)))
     np.testing.assert_array_equal(xt.grad.numpy().ravel(), np.arange(x.size))
+
+
+def test_dropout_mask_does_not_depend_on_the_memory_layout():
+    """A conv's (C, H, W, N)-ordered output gets the mask its C-ordered copy gets, same seed."""
+    x = draw(9, 40, 12, 11)
+    inner = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    y1 = st.dropout(st.Tensor(x), 0.3, generator=st.Generator(5)).numpy()
+    y2 = st.dropout(st.Tensor(inner), 0.3, generator=st.Generator(5)).numpy()
+    np.testing.assert_array_equal(y1, y2)
+    assert 0.6 < (y1 != 0).mean() < 0.8

@@ -11,6 +11,7 @@ from ..autograd import Function, IndexedGrad, is_grad_enabled
 from ..backend import array_module
 from ..random import Generator, generator_or_default
 from ..tensor import Tensor
+from ._im2col import batch_innermost_contiguous
 from .shape import getitem, index_add
 
 
@@ -32,7 +33,15 @@ def dropout(
     xp = array_module(x.data)
     draws = generator_or_default(generator).for_array(xp).random(x.shape, dtype=np.float32)
     mask = xp.empty_like(x.data)  # the input's memory layout, so the product runs contiguously
-    xp.multiply(draws >= p, x.dtype.type(1.0 / (1.0 - p)), out=mask)
+    scale = x.dtype.type(1.0 / (1.0 - p))
+    if xp is np and x.ndim == 4 and x.numel() > 1 << 15 and batch_innermost_contiguous(x.data):
+        # the draws stay in the tensor's logical order (the mask does not depend on the memory
+        # layout), written into a conv's (C, H, W, N) order one channel at a time: a transposing
+        # write of the whole array took 4.2 ms for (64, 64, 12, 12), this 2.1 (2026-12-05)
+        for c in range(x.shape[1]):
+            np.multiply(draws[:, c] >= p, scale, out=mask[:, c])
+    else:
+        xp.multiply(draws >= p, scale, out=mask)
     return x * mask
 
 
