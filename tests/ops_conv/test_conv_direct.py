@@ -42,10 +42,10 @@ def direct(monkeypatch):
     calls: list[str] = []
     real = _direct.use
 
-    def always(kernel, xp, array, g, c_out):
-        real(kernel, xp, array, g, c_out)  # still validates its arguments
+    def always(kernel, xp, arrays, g, c_out):
+        real(kernel, xp, arrays, g, c_out)  # still validates its arguments
         calls.append(kernel)
-        return True
+        return fused.get("conv_forward", *arrays) is not None  # one dtype, NumPy: direct
 
     monkeypatch.setattr(_direct, "use", always)
     return calls
@@ -142,17 +142,19 @@ def test_the_rule_takes_direct_loops_for_small_layers_only():
         pytest.skip(f"no compiled loops here: {fused.status('conv.c')}")
     a = np.zeros(1, np.float32)
     lenet1 = _geometry(128, 1, 28, 5, pad=2)  # 6 output channels
-    assert _direct.use("forward", np, a, lenet1, 6)
-    assert _direct.use("weight_grad", np, a, lenet1, 6)
+    assert _direct.use("forward", np, (a, a), lenet1, 6)
+    assert _direct.use("weight_grad", np, (a, a), lenet1, 6)
     big = _geometry(128, 64, 8, 3, pad=1)  # ResNet-20's last stage: GEMM is faster
-    assert not _direct.use("forward", np, a, big, 64)
-    assert not _direct.use("weight_grad", np, a, big, 64)
-    assert not _direct.use("input_grad", np, a, big, 64)
-    assert not _direct.use("forward", np, a, _geometry(8, 1, 28, 5), 6)  # batch < one vector
-    assert not _direct.use("forward", np, np.zeros(1, np.float16), lenet1, 6)
+    assert not _direct.use("forward", np, (a, a), big, 64)
+    assert not _direct.use("weight_grad", np, (a, a), big, 64)
+    assert not _direct.use("input_grad", np, (a, a), big, 64)
+    assert not _direct.use("forward", np, (a, a), _geometry(8, 1, 28, 5), 6)  # batch < one vector
+    half = np.zeros(1, np.float16)
+    assert not _direct.use("forward", np, (half, half), lenet1, 6)
+    assert not _direct.use("forward", np, (a, np.zeros(1)), lenet1, 6)  # float32 with float64
     _direct.set_enabled(False)
     try:
-        assert not _direct.use("forward", np, a, lenet1, 6)
+        assert not _direct.use("forward", np, (a, a), lenet1, 6)
     finally:
         _direct.set_enabled(True)
     with pytest.raises(TypeError, match="expected a bool"):
@@ -165,7 +167,8 @@ def test_without_a_compiler_im2col_runs(monkeypatch, tmp_path):
     monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
     fused.CONV.reset()
     try:
-        assert not _direct.use("forward", np, np.zeros(1), _geometry(64, 1, 8, 3), 4)
+        one = np.zeros(1)
+        assert not _direct.use("forward", np, (one, one), _geometry(64, 1, 8, 3), 4)
         assert fused.status("conv.c").startswith("NumPy path: no fused loops (FileNotFoundError")
         x, w, b = conv_inputs(64, 1, 8, 8, 4, 3, 3)
         y = conv2d(st.Tensor(x), st.Tensor(w), st.Tensor(b)).numpy()
@@ -202,3 +205,21 @@ def test_any_memory_layout_gives_the_reference_result(direct, layout, padding):
     np.testing.assert_allclose(xt.grad.numpy(), dx, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(wt.grad.numpy(), dw, rtol=1e-10, atol=1e-11)
     np.testing.assert_allclose(bt.grad.numpy(), g.sum(axis=(0, 2, 3)), rtol=1e-12)
+
+
+def test_mixed_dtypes_give_the_reference_result():
+    """The gradient ops take operands of two dtypes; the loops want one, so im2col runs."""
+    x, w = conv_inputs(24, 2, 6, 6, 3, 3, 3, bias=False)
+    g = draw(24, 3, 4, 4)
+    dx = conv2d_input_grad(st.Tensor(g.astype(np.float32)), st.Tensor(w), x.shape).numpy()
+    dw = conv2d_weight_grad(st.Tensor(x.astype(np.float32)), st.Tensor(g), 3).numpy()
+    np.testing.assert_allclose(dx, ref_conv2d_input_grad(g, w, x.shape), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(dw, ref_conv2d_weight_grad(x, g, 3), rtol=1e-5, atol=1e-4)
+
+
+def test_a_strided_bias_view_is_read_right(direct):
+    x, w, b = conv_inputs(20, 2, 6, 6, 3, 3, 3)
+    wide = np.repeat(b, 2)[::2]  # the same values, every other element of a longer array
+    assert not wide.flags.c_contiguous
+    y = conv2d(st.Tensor(x), st.Tensor(w), st.Tensor(wide)).numpy()
+    np.testing.assert_allclose(y, ref_conv2d(x, w, b), rtol=1e-10, atol=1e-12)

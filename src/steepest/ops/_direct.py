@@ -6,12 +6,13 @@ multiply-add, and no C kh kw-fold copy of the input goes through memory. Where i
 measured, not assumed (``use``): small layers, where im2col's copy costs more than the GEMM it
 feeds, take the direct loops; large ones keep im2col + OpenBLAS, whose GEMM is faster there.
 
-One thread, float32, ms, im2col vs direct (2026-12-05, a 2-core Xeon with AVX-512; the
-whole table: bench/bench_conv_kernels.py): LeNet-5's conv1 (1->6 5x5, 28x28 pad 2, batch
-128) forward 1.88 vs 0.25, weight grad 1.88 vs 0.36; its conv2 (6->16 5x5 on 14x14) forward
-1.29 vs 0.45, input grad 2.06 vs 0.45, weight grad 1.01 vs 0.60; ResNet-20's 16->16 3x3 on
-32x32 forward 11.70 vs 4.93, input grad 10.98 vs 5.06, weight grad 10.24 vs 8.36; its 64->64
-on 8x8 forward 4.43 vs 5.51, input grad 6.42 vs 6.50, weight grad 4.43 vs 7.11.
+One thread, float32, ms, im2col vs direct (2026-12-05, commit 052ccb1, a 2-core Xeon with
+AVX-512; python bench/bench_conv_kernels.py, docs/bench/issue15-round3/): LeNet-5's conv1
+(1->6 5x5, 28x28 pad 2, batch 128) forward 1.66 vs 0.29, weight grad 1.87 vs 0.42; its conv2
+(6->16 5x5 on 14x14) forward 1.43 vs 0.46, input grad 2.01 vs 0.57, weight grad 1.07 vs 0.62;
+ResNet-20's 16->16 3x3 on 32x32 forward 12.32 vs 5.11, input grad 12.54 vs 5.20, weight grad
+10.97 vs 9.16; its 64->64 on 8x8 forward 4.69 vs 4.77, input grad 6.54 vs 5.53, weight grad
+4.55 vs 6.50.
 
 Without a C compiler, on CuPy, for other dtypes or batches narrower than a vector, im2col runs.
 """
@@ -26,11 +27,12 @@ from . import fused, threads
 from ._im2col import Geometry, grad_columns
 
 # A layer with at most this many weights (C_out x C_in/groups x kh x kw) takes the direct
-# loops. On one thread they win all three kernels up to ResNet-20's 32->32 3x3 (9,216) and the
-# 5x5 16->32 (12,800); at the MNIST CNN's 32->64 3x3 (18,432) the two are even on one thread,
-# but on two the direct input gradient splits better: the model trained at 1,504 and 1,417
-# samples/s with it direct, 1,320 and 1,154 with it on im2col (2026-12-05, bench_models.py
-# --no-torch --repeats 3). ResNet-20's 64->64 (36,864) keeps im2col: a tie either way.
+# loops for all three kernels. On one thread they win all three up to ResNet-20's 32->32 3x3
+# (9,216) and the 5x5 16->32 (12,800). At the MNIST CNN's 32->64 3x3 (18,432) im2col wins the
+# weight gradient on one thread, but on two the model trained at 1,504 and 1,417 samples/s
+# with the layer direct, 1,320 and 1,154 with it on im2col, and with only its weight gradient
+# on im2col 1,512 and 1,642 against 1,588 and 1,720 (2026-12-05, bench_models.py --no-torch
+# --repeats 3): one rule for the three. ResNet-20's 64->64 (36,864) keeps im2col (a tie).
 MAX_DIRECT_WEIGHTS = 20000
 
 _enabled = True
@@ -44,12 +46,13 @@ def set_enabled(flag: bool) -> None:
     _enabled = flag
 
 
-def use(kernel: str, xp: Any, array: Any, g: Geometry, c_out: int) -> bool:
-    """Should ``kernel`` ('forward', 'input_grad', 'weight_grad') run in the direct loops? (One
-    rule serves all three today: bench_conv_kernels.py found the same crossover for each.)"""
-    if not _enabled or xp is not np or fused.get("conv_forward", array) is None:
+def use(kernel: str, xp: Any, arrays: tuple, g: Geometry, c_out: int) -> bool:
+    """Should ``kernel`` ('forward', 'input_grad', 'weight_grad') run in the direct loops on
+    ``arrays`` (its two operands)? Only NumPy arrays of one float dtype, and one rule for the
+    three kernels today (see MAX_DIRECT_WEIGHTS)."""
+    if not _enabled or xp is not np or fused.get("conv_forward", *arrays) is None:
         return False
-    if g.n < 64 // array.itemsize:  # fewer images than one vector's lanes: all scalar code
+    if g.n < 64 // arrays[0].itemsize:  # fewer images than one vector's lanes: scalar code
         return False
     return c_out * g.c // g.p.groups * g.kh * g.kw <= MAX_DIRECT_WEIGHTS
 
@@ -81,6 +84,7 @@ def forward(xp: Any, planes: Any, weight: Any, bias: Any, g: Geometry) -> Any:
     ptr = fused.pointer
     c, o = int(geo[0]), int(geo[1])
     x0, w0, y0 = ptr(planes), ptr(wk), ptr(y)
+    bias = None if bias is None else np.ascontiguousarray(bias)  # read by pointer arithmetic
     b0 = ptr(bias) if bias is not None else None
     item = planes.itemsize
 

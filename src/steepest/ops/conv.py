@@ -58,7 +58,8 @@ class Conv2d(Function):
         # keep a padded or re-laid-out copy for the weight gradient rather than redo it
         copied = not xp.may_share_memory(planes, x)
         self.planes = Saved(planes) if copied and is_grad_enabled() else None
-        return _kernels("forward", xp, x, g, weight.shape[0]).forward(xp, planes, weight, bias, g)
+        kernels = _kernels("forward", xp, (x, weight), g, weight.shape[0])
+        return kernels.forward(xp, planes, weight, bias, g)
 
     def backward(self, out, grad):
         x, weight, *rest = self.parents
@@ -85,7 +86,7 @@ class Conv2dInputGrad(Function):
         n, c_in = grad.shape[0], weight.shape[1] * params.groups
         g = _geometry((n, c_in, *input_hw), weight.shape[2:], params)
         xp = array_module(grad, weight)
-        kernels = _kernels("input_grad", xp, grad, g, weight.shape[0])
+        kernels = _kernels("input_grad", xp, (grad, weight), g, weight.shape[0])
         return kernels.input_grad(xp, grad, weight, g)
 
     def backward(self, out, dx_bar):
@@ -106,7 +107,8 @@ class Conv2dWeightGrad(Function):
         xp = array_module(x, grad)
         g = _geometry(x.shape, kernel_hw, params)
         planes = _im2col.to_planes(xp, x, g) if planes is None else planes.array
-        return _kernels("weight_grad", xp, x, g, grad.shape[1]).weight_grad(xp, planes, grad, g)
+        kernels = _kernels("weight_grad", xp, (x, grad), g, grad.shape[1])
+        return kernels.weight_grad(xp, planes, grad, g)
 
     def backward(self, out, dw_bar):
         x, grad = self.parents
@@ -128,9 +130,9 @@ class BatchInnermost(Function):
         return grad
 
 
-def _kernels(kernel: str, xp: Any, array: Any, g: Geometry, c_out: int) -> Any:
+def _kernels(kernel: str, xp: Any, arrays: tuple, g: Geometry, c_out: int) -> Any:
     """The module whose ``kernel`` runs this convolution: the direct loops or im2col + GEMM."""
-    return _direct if _direct.use(kernel, xp, array, g, c_out) else _im2col
+    return _direct if _direct.use(kernel, xp, arrays, g, c_out) else _im2col
 
 
 def _batch_innermost(a: Tensor) -> Tensor:
