@@ -1,10 +1,30 @@
 """Fixtures shared by every test directory."""
 
+import os
+import shutil
+
+import numpy as np
 import pytest
 
 import _fake_cupy
 from steepest import backend
 from steepest.cli import main
+from steepest.ops import fused
+
+
+@pytest.fixture
+def compiled_loops():
+    """``compiled_loops(name, source)``: skip where there is no C compiler (the NumPy path is all
+    there is), fail where there is one but ``source`` did not build (no broken build as a skip)."""
+
+    def require(name, source):
+        if fused.get(name, np.zeros(1)) is None:
+            where = fused.status(source)
+            if shutil.which(os.environ.get("CC", "cc")) is None:
+                pytest.skip(f"no C compiler here: {where}")
+            pytest.fail(f"a C compiler is here but {source} did not build: {where}")
+
+    return require
 
 
 @pytest.fixture

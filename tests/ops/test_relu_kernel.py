@@ -4,26 +4,19 @@ the NumPy form wherever the arrays are not dense alike."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import numpy as np
 import pytest
 
 import steepest as st
-from steepest.ops import fused, threads
+from steepest.ops import threads
 from steepest.ops.activation import ReLUGrad, _runs
 
 RNG = np.random.default_rng(0)
 
 
 @pytest.fixture
-def compiled():
-    if fused.get("relu_backward", np.zeros(1)) is None:
-        where = fused.status("activation.c")
-        if shutil.which(os.environ.get("CC", "cc")) is None:  # the NumPy path is all there is
-            pytest.skip(f"no C compiler here: {where}")
-        pytest.fail(f"a C compiler is here but activation.c did not build: {where}")
+def compiled(compiled_loops):
+    compiled_loops("relu_backward", "activation.c")
 
 
 def _layouts(shape):

@@ -5,9 +5,6 @@ derivatives through them; the rule that picks them; and the fallback without a c
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import numpy as np
 import pytest
 from references import (
@@ -33,12 +30,9 @@ DIRECT_IDS = [c[0] for c in DIRECT]
 
 
 @pytest.fixture
-def direct(monkeypatch):
+def direct(monkeypatch, compiled_loops):
     """Every convolution through the direct loops, whatever its size; the calls counted."""
-    if fused.get("conv_forward", np.zeros(1)) is None:
-        if shutil.which(os.environ.get("CC", "cc")) is None:  # the NumPy path is all there is
-            pytest.skip(f"no C compiler here: {fused.status('conv.c')}")
-        pytest.fail(f"a C compiler is here but conv.c did not build: {fused.status('conv.c')}")
+    compiled_loops("conv_forward", "conv.c")
     calls: list[str] = []
     real = _direct.use
 
