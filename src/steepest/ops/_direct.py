@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import fused, threads
-from ._im2col import Geometry, grad_columns
+from ._im2col import Geometry, aligned_empty, aligned_planes, grad_columns
 
 # A layer with at most this many weights (C_out x C_in/groups x kh x kw) takes the direct
 # loops for all three kernels. On one thread they win all three up to ResNet-20's 32->32 3x3
@@ -78,7 +78,8 @@ def _packed(weight: Any, groups: int) -> Any:
 def forward(xp: Any, planes: Any, weight: Any, bias: Any, g: Geometry) -> Any:
     """y = conv2d(x, weight) + bias, (N, C_out, Ho, Wo) batch-innermost, from x's planes."""
     c_out, groups = weight.shape[0], g.p.groups
-    y = np.empty((c_out, g.ho, g.wo, g.n), planes.dtype)
+    planes = aligned_planes(xp, planes)
+    y = aligned_empty(xp, (c_out, g.ho, g.wo, g.n), planes.dtype)
     geo, wk = _geometry(g, c_out, planes, y), _packed(weight, groups)
     run = fused.get("conv_forward", planes)
     ptr = fused.pointer
@@ -102,8 +103,8 @@ def forward(xp: Any, planes: Any, weight: Any, bias: Any, g: Geometry) -> Any:
 def input_grad(xp: Any, grad: Any, weight: Any, g: Geometry) -> Any:
     """dL/dx (N, C, H, W): every output gradient spread back over its window (conv.c)."""
     groups, c_out = g.p.groups, weight.shape[0]
-    dy = grad_columns(xp, grad, g).reshape(c_out, g.ho, g.wo, g.n)
-    planes = np.zeros((g.c, g.hp, g.wp, g.n), grad.dtype)
+    dy = aligned_planes(xp, grad_columns(xp, grad, g).reshape(c_out, g.ho, g.wo, g.n))
+    planes = aligned_empty(xp, (g.c, g.hp, g.wp, g.n), grad.dtype, zero=True)
     geo, wk = _geometry(g, c_out, planes, dy), _packed(weight, groups)
     run = fused.get("conv_input_grad", planes)
     ptr = fused.pointer
@@ -133,7 +134,8 @@ def input_grad(xp: Any, grad: Any, weight: Any, g: Geometry) -> Any:
 def weight_grad(xp: Any, planes: Any, grad: Any, g: Geometry) -> Any:
     """dL/dweight (C_out, C_in/groups, kh, kw): each weight's sum over pixels and images."""
     groups, c_out = g.p.groups, grad.shape[1]
-    dy = grad_columns(xp, grad, g).reshape(c_out, g.ho, g.wo, g.n)
+    dy = aligned_planes(xp, grad_columns(xp, grad, g).reshape(c_out, g.ho, g.wo, g.n))
+    planes = aligned_planes(xp, planes)
     per_group, o = g.c // groups, c_out // groups
     geo = _geometry(g, c_out, planes, dy)
     run = fused.get("conv_weight_grad", planes)

@@ -106,6 +106,36 @@ def clear_workspace() -> None:
     _scratch.buf = None
 
 
+# ----- aligned arrays ------------------------------------------------------------------------
+# Vector loads that straddle two cache lines cost up to twice as much, and NumPy aligns its
+# arrays to 16 bytes only: the direct loops ran 15-50% slower on planes 16 bytes off a 64-byte
+# boundary than on aligned ones (the weight gradient of ResNet-20's 16->16 layer, one thread:
+# 9.17 vs 5.95 ms; 2026-12-05). So the arrays the convolution makes start on a 64-byte line.
+ALIGN = 64
+
+
+def aligned_empty(xp: Any, shape: tuple[int, ...], dtype: Any, zero: bool = False) -> Any:
+    """A C-contiguous array of ``shape`` whose data starts on an ALIGN-byte boundary, zeroed if
+    asked (NumPy; CuPy's allocations are aligned already)."""
+    make = xp.zeros if zero else xp.empty
+    if xp is not np:
+        return make(shape, dtype)
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    buf = make(nbytes + ALIGN, np.uint8)
+    start = -buf.ctypes.data % ALIGN
+    return buf[start : start + nbytes].view(dtype).reshape(shape)
+
+
+def aligned_planes(xp: Any, planes: Any) -> Any:
+    """``planes`` itself if its data starts on an ALIGN-byte boundary, else an aligned copy."""
+    if xp is not np or planes.ctypes.data % ALIGN == 0:
+        return planes
+    out = aligned_empty(xp, planes.shape, planes.dtype)
+    copy_planes(xp, out, planes)
+    return out
+
+
 # ----- layout conversions --------------------------------------------------------------------
 def batch_innermost(a: Any) -> bool:
     """Is this (N, C', H, W) array laid out in (C', H, W, N) order, N contiguous? (It may have
@@ -140,7 +170,7 @@ def contiguous_planes(xp: Any, planes: Any) -> Any:
     """``ascontiguousarray(planes)`` with the copy split as copy_planes does."""
     if planes.flags.c_contiguous:
         return planes
-    out = xp.empty(planes.shape, planes.dtype)
+    out = aligned_empty(xp, planes.shape, planes.dtype)
     copy_planes(xp, out, planes)
     return out
 
@@ -167,7 +197,7 @@ def to_planes(xp: Any, x: Any, g: Geometry) -> Any:
     top, bottom, left, right = g.p.padding
     if top == bottom == left == right == 0:
         return planes if batch_innermost(x) else contiguous_planes(xp, planes)
-    out = xp.zeros((g.c, g.hp, g.wp, g.n), x.dtype)
+    out = aligned_empty(xp, (g.c, g.hp, g.wp, g.n), x.dtype, zero=True)
     copy_planes(xp, out[:, top : top + g.h, left : left + g.w], planes)
     return out
 
@@ -233,7 +263,7 @@ def forward(xp: Any, planes: Any, weight: Any, bias: Any, g: Geometry) -> Any:
     as its padded planes (to_planes)."""
     c_out, groups = weight.shape[0], g.p.groups
     w = weight.reshape(groups, c_out // groups, -1)
-    y = xp.empty((c_out, g.ho, g.wo, g.n), planes.dtype)
+    y = aligned_empty(xp, (c_out, g.ho, g.wo, g.n), planes.dtype)
     flat = y.reshape(groups, c_out // groups, g.run * g.n)
     step = g.wo * g.n  # GEMM columns per output row
 
@@ -292,7 +322,7 @@ def input_grad(xp: Any, grad: Any, weight: Any, g: Geometry) -> Any:
     w = weight.reshape(groups, c_out // groups, -1)
     gc = grad_columns(xp, grad, g).reshape(groups, c_out // groups, g.run * g.n)
     w_t = xp.ascontiguousarray(w.transpose(0, 2, 1))  # (groups, K, C_out/groups)
-    planes = xp.zeros((g.c, g.hp, g.wp, g.n), grad.dtype)
+    planes = aligned_empty(xp, (g.c, g.hp, g.wp, g.n), grad.dtype, zero=True)
     windows = window_view(xp, planes, g, writeable=True)
     per_group, kk = g.c // groups, g.kh * g.kw
 
