@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from . import fused, threads
-from ._im2col import Geometry, aligned_empty, aligned_planes, grad_columns
+from ._aligned import aligned_empty
+from ._im2col import Geometry, aligned_planes, grad_columns
 
 # A layer with at most this many weights (C_out x C_in/groups x kh x kw) takes the direct
 # loops for all three kernels. On one thread they win all three up to ResNet-20's 32->32 3x3

@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from . import threads
+from . import _aligned, threads
+from ._aligned import aligned_empty
 
 
 @dataclass(frozen=True)
@@ -107,29 +108,9 @@ def clear_workspace() -> None:
 
 
 # ----- aligned arrays ------------------------------------------------------------------------
-# Vector loads that straddle two cache lines cost up to twice as much, and NumPy aligns its
-# arrays to 16 bytes only: the direct loops ran 15-50% slower on planes 16 bytes off a 64-byte
-# boundary than on aligned ones (the weight gradient of ResNet-20's 16->16 layer, one thread:
-# 9.17 vs 5.95 ms; 2026-12-05). So the arrays the convolution makes start on a 64-byte line.
-ALIGN = 64
-
-
-def aligned_empty(xp: Any, shape: tuple[int, ...], dtype: Any, zero: bool = False) -> Any:
-    """A C-contiguous array of ``shape`` whose data starts on an ALIGN-byte boundary, zeroed if
-    asked (NumPy; CuPy's allocations are aligned already)."""
-    make = xp.zeros if zero else xp.empty
-    if xp is not np:
-        return make(shape, dtype)
-    dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    buf = make(nbytes + ALIGN, np.uint8)
-    start = -buf.ctypes.data % ALIGN
-    return buf[start : start + nbytes].view(dtype).reshape(shape)
-
-
 def aligned_planes(xp: Any, planes: Any) -> Any:
     """``planes`` itself if its data starts on an ALIGN-byte boundary, else an aligned copy."""
-    if xp is not np or planes.ctypes.data % ALIGN == 0:
+    if xp is not np or planes.ctypes.data % _aligned.ALIGN == 0:
         return planes
     out = aligned_empty(xp, planes.shape, planes.dtype)
     copy_planes(xp, out, planes)

@@ -11,7 +11,7 @@ from ..autograd import Function
 from ..backend import array_module
 from ..promotion import floating
 from ..tensor import Tensor
-from . import fused, threads
+from . import _aligned, fused, threads
 from ._dims import normalize_dim, resolve
 from .elementwise import exp, where
 from .reduce import sum
@@ -36,7 +36,7 @@ class ReLUGrad(Function):
         run = fused.get("relu_backward", g, x) if runs is not None else None
         if run is None:
             return g * (x > 0).astype(g.dtype)  # faster than np.where here
-        out = np.empty_like(x)  # x's layout
+        out = _aligned.empty_like(x)  # x's layout
         (n0, n1, length), (g0, g1), (x0, x1) = runs
         pg, px, pd = (fused.pointer(a) for a in (g, x, out))
         pieces = min(threads.get_num_threads(), g.size // threads.MIN_ELEMENTS_PER_UFUNC_BLOCK)

@@ -14,7 +14,7 @@ import numpy as np
 from ..autograd import Function, is_grad_enabled
 from ..backend import array_module
 from ..tensor import Tensor
-from . import fused, threads
+from . import _aligned, fused, threads
 
 
 def _channel_axes(ndim: int) -> tuple[int, ...]:
@@ -77,9 +77,9 @@ class BatchNorm(Function):
         axes = _channel_axes(x.ndim)
         shape = (1, -1) + (1,) * (x.ndim - 2)
         stats = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-        xhat = xp.empty_like(x)  # x's memory layout (a conv's output is batch-innermost)
+        xhat = _aligned.empty_like(x)  # x's memory layout (a conv's output is batch-innermost)
         mean, var = xp.empty(stats, x.dtype), xp.empty(stats, x.dtype)
-        y = xp.empty_like(x)
+        y = _aligned.empty_like(x)
         w, b = weight.reshape(shape), bias.reshape(shape)
 
         def work(c: slice) -> None:  # 4 passes: mean, x - mean with its squares, scale, y
@@ -131,7 +131,7 @@ class BatchNorm(Function):
         xhat, r = self.xhat, self.r
         xp = array_module(xhat)
         m = xhat.size // xhat.shape[1]
-        dx = xp.empty_like(xhat)
+        dx = _aligned.empty_like(xhat)
         db, dw = xp.empty_like(r), xp.empty_like(r)
         a = weight.reshape(shape) * r
 

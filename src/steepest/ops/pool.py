@@ -30,6 +30,7 @@ from ..autograd import Function, is_grad_enabled
 from ..backend import array_module
 from ..tensor import Tensor
 from . import fused, threads
+from ._aligned import aligned_empty
 from ._im2col import (
     ConvParams,
     Geometry,
@@ -182,7 +183,7 @@ class MaxPool2d(Function):
         self.padded = padded if padded is not x and is_grad_enabled() else None  # for backward
         g = geometry
         if _compiled("maxpool_forward", padded) is not None:
-            y = np.empty((g.c, g.ho, g.wo, g.n), x.dtype).transpose(3, 0, 1, 2)
+            y = aligned_empty(np, (g.c, g.ho, g.wo, g.n), x.dtype).transpose(3, 0, 1, 2)
             run = _compiled("maxpool_forward", padded, y)
             geo = _strides_in_elements(g, padded, y)
             ptrs = [fused.pointer(a) for a in (padded, y)]
@@ -223,7 +224,7 @@ class MaxPoolScatter(Function):
         # windows that tile the input (stride = kernel, no dilation) write each element of dx
         # once: only the rows and columns past the last window need zeros first
         tile = g.p.stride == (g.kh, g.kw) and g.p.dilation == (1, 1)
-        dx = (np.empty if tile else np.zeros)((g.c, g.hp, g.wp, g.n), grad.dtype)
+        dx = aligned_empty(np, (g.c, g.hp, g.wp, g.n), grad.dtype, zero=not tile)
         if tile:
             dx[:, g.ho * g.kh :] = 0
             dx[:, :, g.wo * g.kw :] = 0

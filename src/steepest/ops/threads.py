@@ -37,6 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _aligned
+
 # A kernel is split only when each block gets at least this many output elements: handing a
 # block to a thread costs ~30 us, a block this size ~100 us of copying.
 MIN_ELEMENTS_PER_BLOCK = 1 << 15
@@ -282,7 +284,7 @@ def ufunc(f: Any, a: Any, b: Any, plain: Callable[[Any, Any], Any] | None = None
         return whole(a, b)
     axis = max(range(a.ndim), key=lambda i: abs(a.strides[i]) if a.shape[i] > 1 else -1)
     pieces = min(_num_threads, a.shape[axis], a.size // MIN_ELEMENTS_PER_UFUNC_BLOCK)
-    out = np.empty_like(a)  # a's memory layout, so every block is one run of memory
+    out = _aligned.empty_like(a)  # a's memory layout, so every block is one run of memory
     lead = (slice(None),) * axis
     spans = [(*lead, slice(*r)) for r in ranges(a.shape[axis], pieces)]
     run([lambda s=s: f(a[s], b if scalar else b[s], out=out[s]) for s in spans])
