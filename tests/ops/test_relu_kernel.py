@@ -27,7 +27,7 @@ def _layouts(shape):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(3, 2, 5, 4), (16, 8, 48, 48)])  # the second splits
+@pytest.mark.parametrize("shape", [(3, 2, 5, 4), (16, 8, 48, 48)])  # NumPy form; compiled
 def test_gradient_matches_the_numpy_form(compiled, dtype, shape):
     for name, x in _layouts(shape):
         x = x.astype(dtype)
@@ -44,16 +44,19 @@ def test_the_split_covers_every_element_once(compiled, monkeypatch):
     monkeypatch.setattr(threads, "MIN_ELEMENTS_PER_UFUNC_BLOCK", 7)
     threads.set_num_threads(3)
     try:
-        x, g = RNG.standard_normal((5, 41)), RNG.standard_normal((5, 41))
+        x, g = RNG.standard_normal((5, 52429)), RNG.standard_normal((5, 52429))
         np.testing.assert_array_equal(ReLUGrad.apply(g, x=x).numpy(), g * (x > 0))
     finally:
         threads.set_num_threads(threads.default_threads())
 
 
-def test_a_nan_gradient_where_x_is_negative_gives_zero(compiled):
-    """As PyTorch's threshold_backward: the mask selects, it does not multiply."""
-    x, g = np.array([-1.0, 2.0, 0.0]), np.array([np.nan, np.inf, np.nan])
-    np.testing.assert_array_equal(ReLUGrad.apply(g, x=x).numpy(), [0.0, np.inf, 0.0])
+def test_both_paths_give_the_numpy_form_for_nan_and_inf(compiled):
+    """g * (x > 0) exactly: a NaN g where x <= 0 stays NaN, on either path."""
+    x = np.tile([-1.0, 2.0, 0.0, 3.0], 1 << 16)
+    g = np.tile([np.nan, np.inf, np.nan, -2.0], 1 << 16)
+    want = g * (x > 0)
+    np.testing.assert_array_equal(ReLUGrad.apply(g, x=x).numpy(), want)  # compiled (256K)
+    np.testing.assert_array_equal(ReLUGrad.apply(g[:8], x=x[:8]).numpy(), want[:8])  # NumPy
 
 
 def test_second_derivatives():
@@ -63,10 +66,10 @@ def test_second_derivatives():
 
 def test_cropped_gradient_views_take_the_compiled_path(compiled):
     """A convolution's input gradient is a crop of padded planes: runs with gaps between."""
-    x = np.ascontiguousarray(RNG.standard_normal((3, 6, 5, 16)))  # (C, H, W, N)
-    padded = RNG.standard_normal((3, 8, 7, 16))
+    x = np.ascontiguousarray(RNG.standard_normal((3, 6, 5, 4096)))  # (C, H, W, N)
+    padded = RNG.standard_normal((3, 8, 7, 4096))
     g = padded[:, 1:7, 1:6]
-    assert _runs(g, x) == ((3, 6, 80), (8 * 7 * 16, 7 * 16), (6 * 5 * 16, 5 * 16))
+    assert _runs(g, x) == ((3, 6, 5 * 4096), (8 * 7 * 4096, 7 * 4096), (6 * 5 * 4096, 5 * 4096))
     np.testing.assert_array_equal(ReLUGrad.apply(g, x=x).numpy(), g * (x > 0))
 
 

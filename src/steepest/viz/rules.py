@@ -28,7 +28,7 @@ RULES: dict[str, str] = {
     "Where": "d where(c, a, b) = g to a where c, to b elsewhere",
     # activations
     "ReLU": "d relu(x)/dx = 1 if x > 0 else 0",
-    "ReLUGrad": "relu's rule, dx = g where x > 0 else 0: linear in g, so its own rule is itself",
+    "ReLUGrad": "relu's rule, dx = g * (x > 0): linear in g, so its own rule is itself",
     "Sigmoid": "d sigmoid(x)/dx = y (1 - y)",
     "Tanh": "d tanh(x)/dx = 1 - tanh(x)^2 = 1 - y^2",
     "Softplus": "d log(1 + e^x)/dx = sigmoid(x)",
