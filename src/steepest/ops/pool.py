@@ -206,7 +206,8 @@ class MaxPool2d(Function):
         x = self.parents[0].data
         xp = array_module(x)
         padded = _padded(xp, x, g, -np.inf) if self.padded is None else self.padded
-        if _compiled("maxpool_backward", padded, out.data) is not None:
+        # the loops take one dtype (the engine already casts grad to the output's)
+        if grad.dtype == x.dtype and _compiled("maxpool_backward", padded, out.data) is not None:
             return MaxPoolScatter.apply(grad, geometry=g, padded=padded, y=out.data)
         scale, mask = _max_masks(xp, g, padded, out.data)
         return window_scatter(grad, g, scale, mask, self.innermost)
