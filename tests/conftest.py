@@ -28,6 +28,20 @@ def compiled_loops():
 
 
 @pytest.fixture
+def without_compiler(monkeypatch, tmp_path):
+    """Every compiled-loop source of ops/fused.py forgotten, with no compiler and an empty
+    cache: the next use tries to build and falls back to NumPy. Restored afterwards."""
+    monkeypatch.setenv("STEEPEST_CACHE", str(tmp_path))
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
+    saved = [(loops, loops.lib, loops.tried, loops.status) for loops in fused._SOURCES.values()]
+    for loops, *_ in saved:
+        loops.reset()
+    yield
+    for loops, lib, tried, status in saved:
+        loops.lib, loops.tried, loops.status = lib, tried, status
+
+
+@pytest.fixture
 def run_cli(capsys):
     """``run_cli(*args) -> (exit code, stdout, stderr)``: the CLI in this process (fast)."""
 

@@ -5,8 +5,6 @@ without biases, dh0 needed or not; a gradcheck through the compiled path; the fa
 from __future__ import annotations
 
 import ctypes
-import os
-import shutil
 
 import numpy as np
 import pytest
@@ -17,11 +15,8 @@ from steepest.ops.recurrent import LSTMSequence
 
 
 @pytest.fixture
-def compiled():
-    if fused.get("lstm_step", np.zeros(1)) is None:
-        if shutil.which(os.environ.get("CC", "cc")) is None:  # the NumPy path is all there is
-            pytest.skip(f"no C compiler here: {fused.status()}")
-        pytest.fail(f"a C compiler is here but the loops did not build: {fused.status()}")
+def compiled(compiled_loops):
+    compiled_loops("lstm_step", "recurrent.c")
     yield
     fused.set_enabled(True)
 
@@ -89,19 +84,16 @@ def test_float32_tanh_is_within_4e_7(compiled):
     np.testing.assert_allclose(tc, np.tanh(c.astype(np.float64)), atol=4e-7)
 
 
-def test_without_a_compiler_the_numpy_path_runs(monkeypatch, tmp_path):
-    saved = fused.LSTM.lib, fused.LSTM.tried, fused.LSTM.status
-    monkeypatch.setenv("STEEPEST_CACHE", str(tmp_path))
-    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
-    fused.LSTM.reset()
-    try:
-        assert fused.get("lstm_step", np.zeros(2)) is None
-        assert fused.status().startswith("NumPy path: no fused loops (FileNotFoundError")
-        arrays, grads = _inputs(0, 3, 2, 2, 2, True, np.float64)
-        y, _ = _run(arrays, grads, np.ones((5, 2, 2)))
-        assert np.isfinite(y).all()
-    finally:
-        fused.LSTM.lib, fused.LSTM.tried, fused.LSTM.status = saved
+def test_without_a_compiler_the_numpy_path_runs(without_compiler):
+    assert fused.get("lstm_step", np.zeros(2)) is None
+    assert fused.status().startswith("NumPy path: no fused loops (FileNotFoundError")
+    arrays, grads = _inputs(0, 3, 2, 2, 2, True, np.float64)
+    y, _ = _run(arrays, grads, np.ones((5, 2, 2)))
+    assert np.isfinite(y).all()
+
+
+def test_the_switch_and_pointers():
+    """set_enabled(False) turns every compiled loop off; pointers are plain ints for ctypes."""
     fused.set_enabled(False)
     assert fused.status().startswith("NumPy path: fused loops disabled")
     fused.set_enabled(True)

@@ -131,9 +131,8 @@ def _geometry(n, c, hw, k, pad=0):
     return Geometry(n, c, hw, hw, k, k, ConvParams((1, 1), (pad,) * 4, (1, 1), 1))
 
 
-def test_the_rule_takes_direct_loops_for_small_layers_only():
-    if fused.get("conv_forward", np.zeros(1)) is None:
-        pytest.skip(f"no compiled loops here: {fused.status('conv.c')}")
+def test_the_rule_takes_direct_loops_for_small_layers_only(compiled_loops):
+    compiled_loops("conv_forward", "conv.c")
     a = np.zeros(1, np.float32)
     lenet1 = _geometry(128, 1, 28, 5, pad=2)  # 6 output channels
     assert _direct.use("forward", np, (a, a), lenet1, 6)
@@ -155,20 +154,13 @@ def test_the_rule_takes_direct_loops_for_small_layers_only():
         _direct.set_enabled(1)
 
 
-def test_without_a_compiler_im2col_runs(monkeypatch, tmp_path):
-    saved = fused.CONV.lib, fused.CONV.tried, fused.CONV.status
-    monkeypatch.setenv("STEEPEST_CACHE", str(tmp_path))
-    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
-    fused.CONV.reset()
-    try:
-        one = np.zeros(1)
-        assert not _direct.use("forward", np, (one, one), _geometry(64, 1, 8, 3), 4)
-        assert fused.status("conv.c").startswith("NumPy path: no fused loops (FileNotFoundError")
-        x, w, b = conv_inputs(64, 1, 8, 8, 4, 3, 3)
-        y = conv2d(st.Tensor(x), st.Tensor(w), st.Tensor(b)).numpy()
-        np.testing.assert_allclose(y, ref_conv2d(x, w, b), rtol=1e-10)
-    finally:
-        fused.CONV.lib, fused.CONV.tried, fused.CONV.status = saved
+def test_without_a_compiler_im2col_runs(without_compiler):
+    one = np.zeros(1)
+    assert not _direct.use("forward", np, (one, one), _geometry(64, 1, 8, 3), 4)
+    assert fused.status("conv.c").startswith("NumPy path: no fused loops (FileNotFoundError")
+    x, w, b = conv_inputs(64, 1, 8, 8, 4, 3, 3)
+    y = conv2d(st.Tensor(x), st.Tensor(w), st.Tensor(b)).numpy()
+    np.testing.assert_allclose(y, ref_conv2d(x, w, b), rtol=1e-10)
 
 
 def _laid_out(a, layout):

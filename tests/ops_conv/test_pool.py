@@ -7,7 +7,6 @@ import pytest
 from references import draw, ref_adaptive_avg_pool2d, ref_avg_pool2d, ref_max_pool2d
 
 import steepest as st
-from steepest.ops import fused
 from steepest.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 # (label, input shape, pooling keyword arguments)
@@ -102,9 +101,8 @@ def _batch_innermost(x):
 
 @pytest.mark.parametrize("n", [5, 70])  # the backward loop counts maxima 64 images at a time
 @pytest.mark.parametrize(("label", "shape", "kwargs"), CONFIGS, ids=IDS)
-def test_max_pool_compiled_path_matches_the_numpy_path(label, shape, kwargs, n):
-    if fused.get("maxpool_forward", np.zeros(1)) is None:
-        pytest.skip(f"no compiled loops: {fused.status('pool.c')}")
+def test_max_pool_compiled_path_matches_the_numpy_path(compiled_loops, label, shape, kwargs, n):
+    compiled_loops("maxpool_forward", "pool.c")
     x = np.round(draw(n, *shape[1:]) * 2) / 2  # ties in many windows
     x[0, 0, 0, 0] = np.nan  # NaN is the max of its windows and passes no gradient
     g = draw(*ref_max_pool2d(x, **kwargs).shape)
