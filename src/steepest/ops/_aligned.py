@@ -31,15 +31,24 @@ def aligned_empty(xp: Any, shape: tuple[int, ...], dtype: Any, zero: bool = Fals
     return buf[start : start + nbytes].view(dtype).reshape(shape)
 
 
+def memory_order(a: Any) -> list[int] | None:
+    """a's axes from the outermost in memory to the innermost, when a (NumPy) fills one block
+    of memory in that order with positive strides (a conv's batch-innermost output: 1, 2, 3,
+    0); else None."""
+    order = list(range(a.ndim))
+    if a.flags.c_contiguous:
+        return order
+    if min(a.strides, default=1) <= 0:
+        return None
+    order.sort(key=lambda i: (-a.strides[i], i))
+    return order if a.transpose(order).flags.c_contiguous else None
+
+
 def empty_like(a: Any) -> Any:
     """``np.empty_like(a)``, aligned: a's memory layout when a is dense in some axis order (a
     conv's batch-innermost output), else C order. Other arrays (CuPy): ``empty_like``."""
     if type(a) is not np.ndarray:
         return array_module(a).empty_like(a)
-    order = list(range(a.ndim))
-    if not a.flags.c_contiguous and min(a.strides, default=1) > 0:
-        by_stride = sorted(order, key=lambda i: (-a.strides[i], i))
-        if a.transpose(by_stride).flags.c_contiguous:
-            order = by_stride
+    order = memory_order(a) or list(range(a.ndim))
     out = aligned_empty(np, tuple(a.shape[i] for i in order), a.dtype)
     return out.transpose(np.argsort(order)) if order != list(range(a.ndim)) else out

@@ -69,10 +69,10 @@ def _runs(g: Any, x: Any) -> tuple | None:
     None if they do not fit that (then the NumPy form runs)."""
     if type(g) is not np.ndarray or type(x) is not np.ndarray or g.shape != x.shape:
         return None
-    if g.dtype != x.dtype or min(x.strides + g.strides, default=1) <= 0 or x.size == 0:
+    if g.dtype != x.dtype or min(g.strides, default=1) <= 0 or x.size == 0:
         return None
-    order = sorted(range(x.ndim), key=lambda i: -x.strides[i])
-    if not x.transpose(order).flags.c_contiguous:
+    order = _aligned.memory_order(x)
+    if order is None:
         return None
     item = x.itemsize
     merged: list[tuple[int, int, int]] = []  # (size, g stride, x stride), innermost first
